@@ -1,0 +1,36 @@
+# Two commands for a newcomer: `make demo` and `make test` (both set everything up first).
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+BUILD  := build
+APT_PACKAGES := gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf
+SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: setup toolchain demo test bench clean
+
+setup: toolchain $(VENV)/.installed
+
+toolchain:
+	@if ! command -v riscv64-unknown-elf-gcc >/dev/null || [ ! -e /usr/lib/picolibc/riscv64-unknown-elf/picolibc.specs ]; then \
+		echo "installing the RISC-V cross compiler: $(APT_PACKAGES)"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(APT_PACKAGES); \
+	fi
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[test]'
+	touch $@
+
+demo: setup
+	$(BIN)/iss build firmware/examples/gemm.c -o $(BUILD)/gemm.elf
+	$(BIN)/iss run $(BUILD)/gemm.elf
+
+test: setup
+	$(BIN)/python -m pytest -q
+
+bench: setup
+	$(BIN)/python bench/bench_fast.py
+
+clean:
+	rm -rf $(BUILD) .pytest_cache

@@ -1,0 +1,81 @@
+"""`iss`: build firmware and run ELF programs on the simulated Snitch cluster."""
+
+import argparse
+import sys
+from pathlib import Path
+
+from .errors import SimError
+
+
+def _run(args) -> int:
+    from .cluster import Cluster
+    from .config import ClusterConfig
+
+    config = ClusterConfig(
+        cores=args.cores,
+        l1_kib=args.l1_kib,
+        max_cycles=args.max_cycles,
+        timeout_s=args.timeout,
+        freq_mhz=args.freq_mhz,
+    )
+    cluster = Cluster(args.program, config)
+    report = cluster.run()
+    if args.report == "json":
+        text = report.to_json()
+        if args.report_file:
+            Path(args.report_file).write_text(text + "\n")
+        else:
+            sys.stderr.write(text + "\n")
+    elif args.report == "text":
+        sys.stderr.write(report.to_text() + "\n")
+    return report.exit_code
+
+
+def _build(args) -> int:
+    from toolchain import build_program
+
+    out = build_program(args.sources, args.output, opt=args.opt, include_dirs=args.include, defines=args.define)
+    print(out)
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="iss", description="Snitch cluster instruction-set simulator")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    r = sub.add_parser("run", help="run an ELF on the cluster")
+    r.add_argument("program", help="32-bit RISC-V ELF")
+    r.add_argument("--cores", type=int, default=8, help="compute cores 1..8 (the DMA core is added)")
+    r.add_argument("--l1-kib", type=int, default=128, help="L1 TCDM size in KiB")
+    r.add_argument("--max-cycles", type=int, default=None, help="stop with an error after this many cycles")
+    r.add_argument("--timeout", type=float, default=None, help="stop with an error after this many seconds")
+    r.add_argument("--freq-mhz", type=float, default=500.0, help="clock for the time in the report")
+    r.add_argument("--report", choices=["text", "json", "none"], default="text", help="run report on stderr")
+    r.add_argument("--report-file", help="with --report json: write the report to this file")
+    r.set_defaults(func=_run)
+
+    b = sub.add_parser("build", help="compile C/assembly with the cluster runtime into an ELF")
+    b.add_argument("sources", nargs="+")
+    b.add_argument("-o", "--output", required=True)
+    b.add_argument("-O", dest="opt", default="2", type=lambda s: f"-O{s}")
+    b.add_argument("-I", dest="include", action="append", default=[])
+    b.add_argument("-D", dest="define", action="append", default=[])
+    b.set_defaults(func=_build)
+    return p
+
+
+def main(argv=None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except SimError as exc:
+        sys.stdout.flush()
+        print(f"iss: error: {exc}", file=sys.stderr)
+        return exc.exit_status
+    except KeyboardInterrupt:
+        print("iss: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,162 @@
+"""The cluster: memory, peripherals, harts and the deterministic scheduler that runs them."""
+
+import time
+
+from . import memmap as mm
+from .config import ClusterConfig
+from .elf import Program, load_program
+from .errors import DeadlockError, LimitError, ProgramError
+from .hart import HartState
+from .memory import Memory
+from .output import HartOutput
+from .peripherals import ClusterPeripherals
+from .report import HartReport, RunReport
+
+FAST_TIMING = "1 cycle per instruction plus barrier and wfi waits; no latencies of PLATFORM.md section 6"
+
+
+class Cluster:
+    def __init__(self, program: Program | str, config: ClusterConfig | None = None, sink=None):
+        from .fast.hart import FastHart
+        from .fast.patch import patch_system_instructions
+
+        self.config = config or ClusterConfig()
+        self.program = program if isinstance(program, Program) else load_program(program)
+        self.memory = Memory(self.config)
+        self.memory.load(self.program)
+        self.originals = patch_system_instructions(self.memory, self.program)
+        self.tohost = self.program.symbols.get("tohost")
+        in_l2 = self.tohost is not None and mm.L2_BASE <= self.tohost < mm.L2_BASE + self.config.l2_bytes
+        self.tohost_page = self.tohost & ~(mm.PAGE - 1) if in_l2 else None
+        self.output = HartOutput(sink)
+        self.peripherals = ClusterPeripherals(self)
+        self.finished = False
+        self.exit_code: int | None = None
+        self.harts = [FastHart(i, self, self.program.entry) for i in range(self.config.num_harts)]
+        self.wall_seconds = 0.0
+
+    # -- services for the harts ----------------------------------------------------------
+
+    def original_word(self, address: int) -> int:
+        word = self.originals.get(address)
+        return word if word is not None else self.memory.read_u32(address)
+
+    def barrier_arrive(self, hart) -> None:
+        hart.barrier_arrival = hart.cycles
+        waiting = [h for h in self.harts if h.state is HartState.BARRIER]
+        if len(waiting) == len(self.harts):
+            release = max(h.barrier_arrival for h in waiting)
+            for h in waiting:
+                h.advance_to(release)
+                h.state = HartState.RUNNING
+
+    def set_cluster_irq(self, source, mask: int) -> None:
+        for h in self.harts:
+            if mask >> h.hart_id & 1:
+                h.sim_csrs.mip |= mm.MIP_MCIP
+                if h.state is HartState.WFI and h.sim_csrs.pending_interrupts():
+                    h.advance_to(source.cycles)
+                    h.state = HartState.RUNNING
+
+    def clear_cluster_irq(self, mask: int) -> None:
+        for h in self.harts:
+            if mask >> h.hart_id & 1:
+                h.sim_csrs.mip &= ~mm.MIP_MCIP
+
+    def exit(self, hart, code: int, pc: int) -> None:
+        hart.stop_after(pc, HartState.EXITED)
+        if not self.finished:
+            self.finished = True
+            self.exit_code = code
+
+    def tohost_written(self, hart, address: int, value: int, pc: int) -> None:
+        if address != self.tohost:
+            return  # the upper word of a 64-bit tohost, or fromhost
+        if value & 1:
+            self.exit(hart, value >> 1, pc)
+        elif value:
+            raise ProgramError(hart.describe(pc, f"tohost syscall 0x{value:08x} is not supported (only exit)"))
+
+    def describe_fault(self, hart, pc: int, what: str, recent: list[int]) -> str:
+        from .disasm import describe_instruction
+
+        where = self.program.symbol_at(pc)
+        word = self._word_or_none(pc)
+        insn = describe_instruction(word, pc) if word is not None else "<no instruction memory>"
+        text = f"hart {hart.hart_id}, pc 0x{pc:08x}{f' ({where})' if where else ''}: {insn}: {what}"
+        if recent:
+            last = "; ".join(describe_instruction(self._word_or_none(p), p) for p in recent[-8:])
+            text += f" [last instructions: {last}]"
+        return text
+
+    def _word_or_none(self, address: int) -> int | None:
+        try:
+            return self.original_word(address)
+        except IndexError:
+            return None
+
+    # -- scheduler ---------------------------------------------------------------------------
+
+    def run(self) -> RunReport:
+        cfg = self.config
+        start = time.perf_counter()
+        try:
+            while not self.finished:
+                progressed = False
+                for hart in self.harts:
+                    if hart.state is HartState.RUNNING:
+                        hart.run(cfg.quantum)
+                        progressed = True
+                    if self.finished:
+                        break
+                if self.finished:
+                    break
+                if self.harts[0].state is HartState.EXITED:
+                    break
+                if not progressed:
+                    raise DeadlockError(self._deadlock_message())
+                self._check_limits(start)
+        finally:
+            self.wall_seconds = time.perf_counter() - start
+            self.output.flush()
+        return self.report()
+
+    def _check_limits(self, start: float) -> None:
+        cfg = self.config
+        now = max(h.cycles for h in self.harts)
+        if cfg.max_cycles is not None and now >= cfg.max_cycles:
+            raise LimitError(f"--max-cycles {cfg.max_cycles} reached at cycle {now}: {self._where()}")
+        if cfg.timeout_s is not None and time.perf_counter() - start >= cfg.timeout_s:
+            raise LimitError(f"--timeout {cfg.timeout_s:g} s reached at cycle {now}: {self._where()}")
+
+    def _where(self) -> str:
+        return ", ".join(f"hart {h.hart_id} at pc 0x{h.pc:08x}" for h in self.harts if h.state is not HartState.EXITED)
+
+    def _deadlock_message(self) -> str:
+        parts = []
+        for h in self.harts:
+            if h.state is HartState.BARRIER:
+                parts.append(f"hart {h.hart_id} waits at the barrier (pc 0x{h.wait_pc:08x})")
+            elif h.state is HartState.WFI:
+                parts.append(f"hart {h.hart_id} sleeps in wfi with no interrupt to wake it (pc 0x{h.wait_pc:08x})")
+            elif h.state is HartState.EXITED:
+                parts.append(f"hart {h.hart_id} has exited")
+        return "deadlock: every hart is blocked forever: " + "; ".join(parts)
+
+    def report(self) -> RunReport:
+        cfg = self.config
+        harts = [
+            HartReport(h.hart_id, "dma" if h.hart_id == cfg.cores else "core", h.instret, h.stall_cycles, h.cycles, h.state.value)
+            for h in self.harts
+        ]
+        return RunReport(
+            program=str(self.program.path),
+            engine="fast",
+            timing_model=FAST_TIMING,
+            exit_code=self.exit_code if self.exit_code is not None else 0,
+            cycles=max(h.cycles for h in harts),
+            instructions=sum(h.instructions for h in harts),
+            harts=harts,
+            freq_mhz=cfg.freq_mhz,
+            wall_seconds=self.wall_seconds,
+        )

@@ -1,0 +1,46 @@
+"""Configuration of the simulated cluster; defaults are those of PLATFORM.md."""
+
+from dataclasses import dataclass
+
+from .errors import BadInputError
+from .memmap import L1_MAX_SIZE
+
+
+@dataclass(frozen=True)
+class ClusterConfig:
+    cores: int = 8  # compute cores; the DMA core is hart `cores`
+    l1_kib: int = 128
+    l2_kib: int = 8 * 1024
+    stack_bytes: int = 2048  # per hart, at the top of L1 (TLS included)
+    quantum: int = 100_000  # instructions a hart runs before the scheduler moves on
+    max_cycles: int | None = None
+    timeout_s: float | None = None
+    freq_mhz: float = 500.0
+
+    def __post_init__(self):
+        if not 1 <= self.cores <= 8:
+            raise BadInputError(f"--cores must be 1..8, got {self.cores}")
+        if self.l1_kib < 4 or self.l1_kib % 4 or self.l1_kib * 1024 > L1_MAX_SIZE:
+            raise BadInputError(f"--l1-kib must be a multiple of 4 in 4..{L1_MAX_SIZE // 1024}, got {self.l1_kib}")
+        if self.l2_kib < 4 or self.l2_kib % 4:
+            raise BadInputError(f"--l2-kib must be a multiple of 4 and at least 4, got {self.l2_kib}")
+        if self.stack_bytes % 16 or self.stack_bytes * (self.cores + 1) > self.l1_kib * 1024 // 2:
+            raise BadInputError(f"stack size {self.stack_bytes} B per hart does not fit half of L1")
+        if self.quantum < 1000:
+            raise BadInputError("quantum must be at least 1000 instructions")
+        if self.max_cycles is not None and self.max_cycles <= 0:
+            raise BadInputError("--max-cycles must be positive")
+        if self.timeout_s is not None and self.timeout_s <= 0:
+            raise BadInputError("--timeout must be positive")
+
+    @property
+    def num_harts(self) -> int:
+        return self.cores + 1
+
+    @property
+    def l1_bytes(self) -> int:
+        return self.l1_kib * 1024
+
+    @property
+    def l2_bytes(self) -> int:
+        return self.l2_kib * 1024

@@ -1,0 +1,96 @@
+"""Machine-mode facts shared by both engines: trap causes, mstatus bits, CSR instruction fields."""
+
+from dataclasses import dataclass
+
+# mcause values (RISC-V privileged spec, table 3.6).
+CAUSE_FETCH_MISALIGNED = 0
+CAUSE_FETCH_ACCESS = 1
+CAUSE_ILLEGAL_INSTRUCTION = 2
+CAUSE_BREAKPOINT = 3
+CAUSE_LOAD_MISALIGNED = 4
+CAUSE_LOAD_ACCESS = 5
+CAUSE_STORE_MISALIGNED = 6
+CAUSE_STORE_ACCESS = 7
+CAUSE_ECALL_U = 8
+CAUSE_ECALL_M = 11
+INTERRUPT = 1 << 31
+
+CAUSE_NAMES = {
+    0: "instruction address misaligned",
+    1: "instruction access fault",
+    2: "illegal instruction",
+    3: "breakpoint",
+    4: "load address misaligned",
+    5: "load access fault",
+    6: "store/AMO address misaligned",
+    7: "store/AMO access fault",
+    8: "environment call from U-mode",
+    9: "environment call from S-mode",
+    11: "environment call from M-mode",
+}
+
+MSTATUS_MIE = 1 << 3
+MSTATUS_MPIE = 1 << 7
+MSTATUS_MPP_SHIFT = 11
+MSTATUS_MPP = 3 << MSTATUS_MPP_SHIFT
+PRIV_U, PRIV_M = 0, 3
+
+WFI = 0x1050_0073
+EBREAK = 0x0010_0073
+ECALL = 0x0000_0073
+MRET = 0x3020_0073
+
+OPCODE_SYSTEM = 0x73
+
+
+@dataclass(frozen=True)
+class CsrAccess:
+    """The fields of a Zicsr instruction and what it reads and writes."""
+
+    csr: int
+    rd: int
+    funct3: int  # 1 rw, 2 rs, 3 rc, 5 rwi, 6 rsi, 7 rci
+    src: int  # rs1 index, or the 5-bit immediate for the *i forms
+
+    @property
+    def reads(self) -> bool:
+        return not (self.funct3 & 3 == 1 and self.rd == 0)
+
+    @property
+    def writes(self) -> bool:
+        return self.funct3 & 3 == 1 or self.src != 0
+
+    @property
+    def immediate(self) -> bool:
+        return bool(self.funct3 & 4)
+
+    def new_value(self, old: int, operand: int) -> int:
+        op = self.funct3 & 3
+        if op == 1:
+            return operand & 0xFFFF_FFFF
+        if op == 2:
+            return (old | operand) & 0xFFFF_FFFF
+        return old & ~operand & 0xFFFF_FFFF
+
+
+def csr_access(word: int) -> CsrAccess | None:
+    if word & 0x7F != OPCODE_SYSTEM:
+        return None
+    funct3 = (word >> 12) & 7
+    if funct3 in (0, 4):
+        return None
+    return CsrAccess(csr=word >> 20, rd=(word >> 7) & 31, funct3=funct3, src=(word >> 15) & 31)
+
+
+def trap_state(mstatus: int, priv: int) -> int:
+    """mstatus after trap entry: MPIE <- MIE, MIE <- 0, MPP <- priv."""
+    mie = (mstatus >> 3) & 1
+    mstatus &= ~(MSTATUS_MIE | MSTATUS_MPIE | MSTATUS_MPP)
+    return mstatus | (mie << 7) | (priv << MSTATUS_MPP_SHIFT)
+
+
+def trap_target(mtvec: int, cause: int) -> int:
+    base = mtvec & ~3
+    if cause & INTERRUPT and mtvec & 3 == 1:  # vectored mode: interrupts only
+        return base + 4 * (cause & 0x7FFF_FFFF)
+    return base
