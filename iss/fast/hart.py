@@ -154,12 +154,16 @@ class FastHart(HartBase):
             elif self._stop is not None:
                 c[INSTRET] = self._stop.instret
                 self.pc = self._stop.pc
-            else:  # budget reached: Unicorn stopped at the entry of a block it did not run
-                c[INSTRET] -= c[BLOCK_LEN]
-                c[BLOCK_LEN] = 0
+            else:
                 self.pc = self.uc.reg_read(UC_RISCV_REG_PC)
                 if self.pc == _UNTIL:
                     self._trap(_Fault(pv.CAUSE_FETCH_ACCESS, self.pc, self.pc, "fetch from unmapped address"))
+                    continue
+                # Budget reached: Unicorn stopped at the entry of a block it did not run.
+                # The quantum ends here, up to one block early.
+                c[INSTRET] -= c[BLOCK_LEN]
+                c[BLOCK_LEN] = 0
+                return
 
     # -- hooks -------------------------------------------------------------------------------
 
