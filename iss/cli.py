@@ -1,6 +1,7 @@
 """`iss`: build firmware and run ELF programs on the simulated Snitch cluster."""
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -72,6 +73,9 @@ def main(argv=None) -> int:
         sys.stdout.flush()
         print(f"iss: error: {exc}", file=sys.stderr)
         return exc.exit_status
+    except BrokenPipeError:  # e.g. `iss run x.elf | head`: the reader left, nothing to report
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
     except KeyboardInterrupt:
         print("iss: interrupted", file=sys.stderr)
         return 130

@@ -89,6 +89,13 @@ class Cluster:
             text += f" [last instructions: {last}]"
         return text
 
+    def read_symbol(self, name: str, size: int | None = None) -> bytes:
+        """Bytes of the ELF symbol `name` in simulated memory (its ELF size by default)."""
+        if name not in self.program.symbols:
+            raise KeyError(f"{self.program.path}: no symbol {name!r}")
+        address = self.program.symbols[name]
+        return self.memory.read(address, size if size is not None else self.program.symbol_sizes[name])
+
     def _word_or_none(self, address: int) -> int | None:
         try:
             return self.original_word(address)

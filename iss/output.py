@@ -4,8 +4,9 @@ import sys
 
 
 class HartOutput:
-    """Collects each hart's bytes into lines. A line is prefixed by its hart index once more
-    than one hart has printed (PLATFORM.md section 3); before that lines are shown bare."""
+    """Collects each hart's bytes into lines, shown as they complete. PLATFORM.md section 3 asks
+    for a hart prefix when more than one hart prints; to stream output, lines of hart 0 are
+    shown bare until another hart has printed, and every other line carries `[hart] `."""
 
     def __init__(self, sink=None):
         self.sink = sink if sink is not None else sys.stdout
@@ -24,7 +25,7 @@ class HartOutput:
     def _emit(self, hart_id: int, line: str) -> None:
         self.printers.add(hart_id)
         self.lines.append((hart_id, line))
-        text = f"[{hart_id}] {line}" if len(self.printers) > 1 else line
+        text = f"[{hart_id}] {line}" if self.printers != {0} else line
         self.sink.write(text + "\n")
         self.sink.flush()
 
