@@ -18,6 +18,8 @@ def _run(args) -> int:
         max_cycles=args.max_cycles,
         timeout_s=args.timeout,
         freq_mhz=args.freq_mhz,
+        engine=args.engine,
+        check_alignment=args.check_alignment,
     )
     cluster = Cluster(args.program, config)
     report = cluster.run()
@@ -51,6 +53,18 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--max-cycles", type=int, default=None, help="stop with an error after this many cycles")
     r.add_argument("--timeout", type=float, default=None, help="stop with an error after this many seconds")
     r.add_argument("--freq-mhz", type=float, default=500.0, help="clock for the time in the report")
+    r.add_argument(
+        "--engine",
+        choices=["fast", "detailed"],
+        default="fast",
+        help="fast: Unicorn JIT, 1 cycle per instruction; detailed: pure Python with the timing model",
+    )
+    r.add_argument(
+        "--no-check-alignment",
+        dest="check_alignment",
+        action="store_false",
+        help="let misaligned loads/stores succeed instead of trapping (much faster fast engine)",
+    )
     r.add_argument("--report", choices=["text", "json", "none"], default="text", help="run report on stderr")
     r.add_argument("--report-file", help="with --report json: write the report to this file")
     r.set_defaults(func=_run)

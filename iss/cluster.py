@@ -32,7 +32,11 @@ class Cluster:
         self.peripherals = ClusterPeripherals(self)
         self.finished = False
         self.exit_code: int | None = None
-        self.harts = [FastHart(i, self, self.program.entry) for i in range(self.config.num_harts)]
+        if self.config.engine == "detailed":
+            from .detailed import DetailedHart as hart_class
+        else:
+            hart_class = FastHart
+        self.harts = [hart_class(i, self, self.program.entry) for i in range(self.config.num_harts)]
         self.wall_seconds = 0.0
 
     # -- services for the harts ----------------------------------------------------------
@@ -158,8 +162,8 @@ class Cluster:
         ]
         return RunReport(
             program=str(self.program.path),
-            engine="fast",
-            timing_model=FAST_TIMING,
+            engine=self.config.engine,
+            timing_model=getattr(self.harts[0], "timing_model", FAST_TIMING),
             exit_code=self.exit_code if self.exit_code is not None else 0,
             cycles=max(h.cycles for h in harts),
             instructions=sum(h.instructions for h in harts),

@@ -5,6 +5,8 @@ from dataclasses import dataclass
 from .errors import BadInputError
 from .memmap import L1_MAX_SIZE
 
+ENGINES = ("fast", "detailed")
+
 
 @dataclass(frozen=True)
 class ClusterConfig:
@@ -16,8 +18,15 @@ class ClusterConfig:
     max_cycles: int | None = None
     timeout_s: float | None = None
     freq_mhz: float = 500.0
+    engine: str = "fast"  # "fast" (Unicorn) or "detailed" (pure Python, timing model of section 6)
+    # Misaligned loads/stores raise exceptions (PLATFORM.md section 1). The check is a native
+    # Unicorn memory hook, which also makes every pc seen by peripherals exact; it costs the
+    # fast engine most of its speed (iss/fast/native.py). Off: misaligned accesses just work.
+    check_alignment: bool = True
 
     def __post_init__(self):
+        if self.engine not in ENGINES:
+            raise BadInputError(f"--engine must be one of {', '.join(ENGINES)}, got {self.engine!r}")
         if not 1 <= self.cores <= 8:
             raise BadInputError(f"--cores must be 1..8, got {self.cores}")
         if self.l1_kib < 4 or self.l1_kib % 4 or self.l1_kib * 1024 > L1_MAX_SIZE:

@@ -79,6 +79,8 @@ def _read(path: Path, elf: ELFFile) -> Program:
         if not isinstance(sec, SymbolTableSection):
             continue
         for sym in sec.iter_symbols():
+            if sym.name.startswith("$"):
+                continue  # mapping symbols ($x, $d) mark code and data, they name nothing
             if sym.name and sym["st_info"]["type"] in ("STT_FUNC", "STT_OBJECT", "STT_NOTYPE"):
                 if sym["st_shndx"] != "SHN_UNDEF":
                     symbols[sym.name] = sym["st_value"]

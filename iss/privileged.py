@@ -35,10 +35,22 @@ MSTATUS_MPP_SHIFT = 11
 MSTATUS_MPP = 3 << MSTATUS_MPP_SHIFT
 PRIV_U, PRIV_M = 0, 3
 
+MSTATUS_TW = 1 << 21
+
 WFI = 0x1050_0073
 EBREAK = 0x0010_0073
 ECALL = 0x0000_0073
 MRET = 0x3020_0073
+# Supervisor-mode instructions: Snitch has no S-mode, so these are illegal (QEMU would run them).
+SRET = 0x1020_0073
+SFENCE_VMA, SFENCE_VMA_MASK = 0x1200_0073, 0xFE00_7FFF
+
+OPCODE_LOAD = 0x03
+OPCODE_LOAD_FP = 0x07
+OPCODE_STORE = 0x23
+OPCODE_STORE_FP = 0x27
+OPCODE_AMO = 0x2F
+AMO_LR = 0b00010
 
 OPCODE_SYSTEM = 0x73
 
@@ -80,6 +92,49 @@ def csr_access(word: int) -> CsrAccess | None:
     if funct3 in (0, 4):
         return None
     return CsrAccess(csr=word >> 20, rd=(word >> 7) & 31, funct3=funct3, src=(word >> 15) & 31)
+
+
+def csr_permitted(csr: int, priv: int, writes: bool, mcounteren: int = 0) -> bool:
+    """May an instruction at privilege `priv` access `csr` (privileged spec 2.1)?
+
+    csr[11:10] = 3 marks read-only CSRs, csr[9:8] the lowest privilege allowed to access it;
+    from U-mode the counters cycle/time/instret/hpmcounterN(h) also need their mcounteren bit."""
+    if writes and (csr >> 10) & 3 == 3:
+        return False
+    if priv < (csr >> 8) & 3:
+        return False
+    if priv < PRIV_M and (0xC00 <= csr <= 0xC1F or 0xC80 <= csr <= 0xC9F):
+        return bool(mcounteren >> (csr & 0x1F) & 1)
+    return True
+
+
+@dataclass(frozen=True)
+class MemAccess:
+    """The memory access of a load, store or AMO word: base register, offset, size, direction."""
+
+    rs1: int
+    offset: int
+    size: int
+    loads: bool
+    stores: bool
+
+
+def mem_access(word: int) -> MemAccess | None:
+    """Decode the data access of `word` (RV32IMAFD), or None if it makes none."""
+    opcode, funct3, rs1 = word & 0x7F, (word >> 12) & 7, (word >> 15) & 31
+    if opcode in (OPCODE_LOAD, OPCODE_LOAD_FP):
+        return MemAccess(rs1, _sext12(word >> 20), 1 << (funct3 & 3), True, False)
+    if opcode in (OPCODE_STORE, OPCODE_STORE_FP):
+        return MemAccess(rs1, _sext12(((word >> 25) << 5) | ((word >> 7) & 31)), 1 << (funct3 & 3), False, True)
+    if opcode == OPCODE_AMO:
+        lr = word >> 27 == AMO_LR
+        return MemAccess(rs1, 0, 1 << (funct3 & 3), True, not lr)  # SC and AMOs count as stores
+    return None
+
+
+def _sext12(value: int) -> int:
+    value &= 0xFFF
+    return value - 0x1000 if value & 0x800 else value
 
 
 def trap_state(mstatus: int, priv: int) -> int:

@@ -43,6 +43,14 @@ SERVED_CSRS = frozenset(
     }
 )
 
+# CSRs that QEMU implements but Snitch (M and U mode only, PLATFORM.md section 1) does not:
+# the supervisor CSRs, medeleg/mideleg (which exist only with S-mode) and two numbers QEMU
+# keeps from older spec versions. Accessing them is an illegal instruction.
+ABSENT_CSRS = frozenset({*range(0x100, 0x200), 0x302, 0x303, 0x321, 0x322})
+
+# Every CSR instruction on these numbers is executed by the simulator (see fast/patch.py).
+TRAPPED_CSRS = SERVED_CSRS | ABSENT_CSRS
+
 
 class SimCsrs:
     """Per-hart state of the simulator-served CSRs."""

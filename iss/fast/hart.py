@@ -7,12 +7,22 @@ Unicorn runs plain RV32IMAFD at JIT speed. Everything the cluster adds is served
  - custom CSRs and opcodes trap as illegal instructions on their own;
  - the peripheral page, the zero memory and `tohost` are MMIO callbacks;
  - Unicorn takes no trap itself once a hook has seen the exception, so trap entry
-   (mepc, mcause, mtval, mstatus, privilege, mtvec) is done here as the spec says.
+   (mepc, mcause, mtval, mstatus, privilege, mtvec) is done here as the spec says;
+ - QEMU performs misaligned loads and stores and jumps to pc = 2 mod 4 (its CPU has the C
+   extension); native hooks catch both (native.py) and the exception is raised here.
+
+The pc Unicorn reports inside a memory callback is exact only while a memory hook is installed
+(Unicorn then syncs the pc before every access, which is also what makes the alignment check
+slow). Without it the pc is the start of the translated block, so `_access_pc` finds the
+accessing instruction by decoding the block (see there).
 """
 
 from unicorn import Uc, UcError
 from unicorn.riscv_const import (
+    UC_RISCV_REG_F0,
+    UC_RISCV_REG_FCSR,
     UC_RISCV_REG_MCAUSE,
+    UC_RISCV_REG_MCOUNTEREN,
     UC_RISCV_REG_MEPC,
     UC_RISCV_REG_MSTATUS,
     UC_RISCV_REG_MTVAL,
@@ -29,6 +39,7 @@ from unicorn.unicorn_const import (
     UC_HOOK_MEM_READ_UNMAPPED,
     UC_HOOK_MEM_WRITE_UNMAPPED,
     UC_MEM_FETCH_UNMAPPED,
+    UC_MEM_WRITE,
     UC_MEM_WRITE_UNMAPPED,
     UC_MODE_RISCV32,
     UC_PROT_ALL,
@@ -40,12 +51,14 @@ from ..errors import ProgramError
 from ..hart import HartBase, HartState, Stop
 from ..sim_csrs import IllegalCsr
 from . import native
-from .native import BLOCK_LEN, BLOCK_PC, BUDGET, INSTRET
+from .native import BLOCK_LEN, BLOCK_PC, BUDGET, FETCH_MISALIGNED, INSTRET
 
 # emu_start needs an end address; this one is never mapped, so reaching it is a fetch fault.
 _UNTIL = 0x0000_0004
 _INTR_ILLEGAL = 2
 _INTR_ECALLS = (8, 9, 11)
+# QEMU checks the alignment of LR/SC/AMOs itself; it reports them all as load misaligned.
+_INTR_MISALIGNED = (pv.CAUSE_LOAD_MISALIGNED, pv.CAUSE_STORE_MISALIGNED)
 
 
 class _Fault(Exception):
@@ -66,8 +79,14 @@ class FastHart(HartBase):
         self.pc = entry
         self._stop: Stop | None = None
         self._fault: _Fault | None = None
+        self._last_access = (-1, -1, 0, 0)  # (block run, pc, first, end address) found by _access_pc
         self._map_memory()
         native.add_block_counter(uc, self.counters)
+        self.align_state = None  # numpy state of the misaligned-access hook, when installed
+        if cluster.config.check_alignment:
+            ram = [(base, base + buf.size) for _, base, buf in cluster.memory.regions]
+            self.align_state = native.new_alignment_state(ram)
+            native.add_alignment_check(uc, self.align_state)
         uc.hook_add(UC_HOOK_INTR, self._on_exception)
         uc.hook_add(UC_HOOK_INSN_INVALID, self._on_invalid)
         uc.hook_add(
@@ -96,14 +115,55 @@ class FastHart(HartBase):
         uc.mmio_map(mm.PERIPH_BASE, mm.PERIPH_SIZE, self._periph_read, None, self._periph_write, None)
         uc.mmio_map(mm.ZERO_MEM_BASE, mm.ZERO_MEM_SIZE, lambda *a: 0, None, lambda *a: None, None)
 
-    def _mmio_pc(self) -> int:
-        return self.uc.reg_read(UC_RISCV_REG_PC)
+    def _access_pc(self, address: int, store: bool) -> int:
+        """pc of the load/store/AMO now accessing `address` (called from a memory callback).
+
+        With the alignment hook installed Unicorn syncs the pc before every access. Without it
+        the pc is the start of the current block, and the instruction is found by decoding the
+        block: the first load/store (of the right direction) whose address, computed from the
+        registers as they are now, covers `address`. Registers are current in a callback, and
+        an earlier instruction of the block that computes the same address from the same
+        registers made the same access, so it is the one, except when its base register was
+        rewritten in between to that very value. A second access in the same run of the same
+        block is searched after the first.
+        """
+        pc = self.uc.reg_read(UC_RISCV_REG_PC)
+        if self.align_state is not None:
+            return pc
+        c = self.counters
+        start, end = int(c[BLOCK_PC]), int(c[BLOCK_PC] + 4 * c[BLOCK_LEN])
+        if not start <= pc < end:
+            return pc
+        run = int(c[INSTRET])  # changes at every block entry: identifies this run of the block
+        last_run, last_pc, first, last = self._last_access
+        if last_run == run and start <= last_pc < end:
+            if first < address < last:
+                return last_pc  # the next part of an access split by QEMU (e.g. fsd to MMIO)
+            start = last_pc + 4
+        for p in range(start, end, 4):
+            span = self._access_span(p, store)
+            if span is not None and span[0] <= address < span[1]:
+                self._last_access = (run, p, *span)
+                return p
+        return pc
+
+    def _access_span(self, pc: int, store: bool) -> tuple[int, int] | None:
+        """[first, end) address the instruction at `pc` accesses with the registers as they are now."""
+        try:
+            access = pv.mem_access(self.cluster.original_word(pc))
+        except IndexError:
+            return None
+        if access is None or not (access.stores if store else access.loads):
+            return None
+        base = self.uc.reg_read(UC_RISCV_REG_X0 + access.rs1) if access.rs1 else 0
+        ea = (base + access.offset) & 0xFFFF_FFFF
+        return ea, ea + access.size
 
     def _periph_read(self, uc, offset, size, _ud):
-        return self.cluster.peripherals.read(self, offset, size, self._mmio_pc())
+        return self.cluster.peripherals.read(self, offset, size, self._access_pc(mm.PERIPH_BASE + offset, False))
 
     def _periph_write(self, uc, offset, size, value, _ud):
-        pc = self._mmio_pc()
+        pc = self._access_pc(mm.PERIPH_BASE + offset, True)
         self.cluster.peripherals.write(self, offset, size, value, pc)
 
     def _tohost_read(self, uc, offset, size, _ud):
@@ -112,7 +172,7 @@ class FastHart(HartBase):
     def _tohost_write(self, uc, offset, size, value, _ud):
         address = self.cluster.tohost_page + offset
         self.cluster.memory.write(address, (value & ((1 << (8 * size)) - 1)).to_bytes(size, "little"))
-        self.cluster.tohost_written(self, address, value, self._mmio_pc())
+        self.cluster.tohost_written(self, address, value, self._access_pc(address, True))
 
     # -- counting ----------------------------------------------------------------------------
 
@@ -144,11 +204,14 @@ class FastHart(HartBase):
             c[BUDGET] = end
             self._stop = None
             self._fault = None
+            error = None
             try:
                 self.uc.emu_start(self.pc, _UNTIL)
             except UcError as exc:
-                if self._fault is None:
-                    raise ProgramError(self.describe(self.uc.reg_read(UC_RISCV_REG_PC), f"Unicorn error: {exc}"))
+                error = exc
+            self._collect_native_faults()
+            if error is not None and self._fault is None:
+                raise ProgramError(self.describe(self.uc.reg_read(UC_RISCV_REG_PC), f"Unicorn error: {error}"))
             if self._fault is not None:
                 self._trap(self._fault)
             elif self._stop is not None:
@@ -157,7 +220,7 @@ class FastHart(HartBase):
             else:
                 self.pc = self.uc.reg_read(UC_RISCV_REG_PC)
                 if self.pc == _UNTIL:
-                    self._trap(_Fault(pv.CAUSE_FETCH_ACCESS, self.pc, self.pc, "fetch from unmapped address"))
+                    self._trap(_Fault(pv.CAUSE_FETCH_ACCESS, self.pc, self.pc, f"instruction fetch from unmapped address 0x{self.pc:08x}"))
                     continue
                 # Budget reached: Unicorn stopped at the entry of a block it did not run.
                 # The quantum ends here, up to one block early.
@@ -167,6 +230,41 @@ class FastHart(HartBase):
 
     # -- hooks -------------------------------------------------------------------------------
 
+    def _collect_native_faults(self) -> None:
+        """After emu_start: turn what the native hooks recorded into self._fault (it wins over
+        a stop requested later in the same run, e.g. by the store's MMIO side effect)."""
+        c = self.counters
+        if c[FETCH_MISALIGNED]:
+            target = int(c[FETCH_MISALIGNED])
+            c[FETCH_MISALIGNED] = 0
+            # The block that jumped there was the last one entered; the jump (or branch) is its
+            # last instruction, and the exception is taken on it. QEMU has already written the
+            # link register of a jal/jalr: the one state change of the jump that stays.
+            jump = int(c[BLOCK_PC] + 4 * (c[BLOCK_LEN] - 1))
+            self._fault = _Fault(
+                pv.CAUSE_FETCH_MISALIGNED, jump, target, f"jump to misaligned address 0x{target:08x}"
+            )
+            c[INSTRET] = self.retired_before(jump)
+        st = self.align_state
+        if st is not None and st[native.MA_TYPE]:
+            address, size, pc = int(st[native.MA_ADDR]), int(st[native.MA_SIZE]), int(st[native.MA_PC])
+            store = int(st[native.MA_TYPE]) == UC_MEM_WRITE
+            if st[native.MA_SAVED]:  # QEMU performed the store after the hook: undo it in RAM
+                old = int(st[native.MA_OLD]) & ((1 << (8 * size)) - 1)
+                self.cluster.memory.write(address, old.to_bytes(size, "little"))
+            st[native.MA_TYPE] = 0
+            access = pv.mem_access(self.cluster.original_word(pc))
+            if access is not None and access.stores:
+                store = True  # SC and AMOs: store/AMO address misaligned
+            self._fault = self._misaligned(pc, address, size, store)
+            c[INSTRET] = self.retired_before(pc)
+
+    @staticmethod
+    def _misaligned(pc: int, address: int, size: int, store: bool) -> _Fault:
+        cause = pv.CAUSE_STORE_MISALIGNED if store else pv.CAUSE_LOAD_MISALIGNED
+        kind = "store to" if store else "load from"
+        return _Fault(cause, pc, address, f"misaligned {kind} address 0x{address:08x} ({size} B)")
+
     def _on_exception(self, uc, intno, _ud):
         # Unicorn reports the pc of the instruction after the one that raised the exception.
         pc = uc.reg_read(UC_RISCV_REG_PC) - 4
@@ -175,6 +273,9 @@ class FastHart(HartBase):
                 self._execute_trapped(pc)
             elif intno in _INTR_ECALLS:
                 raise _Fault(pv.CAUSE_ECALL_U + uc.reg_read(UC_RISCV_REG_PRIV), pc, 0)
+            elif intno in _INTR_MISALIGNED and (access := pv.mem_access(self.cluster.original_word(pc))):
+                address = (uc.reg_read(UC_RISCV_REG_X0 + access.rs1) + access.offset) & 0xFFFF_FFFF
+                raise self._misaligned(pc, address, access.size, access.stores)
             else:
                 raise _Fault(intno, pc, 0)
         except _Fault as fault:
@@ -191,11 +292,20 @@ class FastHart(HartBase):
 
     def _on_unmapped(self, uc, access, address, size, value, _ud):
         if access == UC_MEM_FETCH_UNMAPPED:
-            self._fault = _Fault(pv.CAUSE_FETCH_ACCESS, address, address, "fetch from unmapped address")
+            self._fault = _Fault(
+                pv.CAUSE_FETCH_ACCESS, address, address, f"instruction fetch from unmapped address 0x{address:08x}"
+            )
             return False
-        pc = uc.reg_read(UC_RISCV_REG_PC)
-        kind = "store to" if access == UC_MEM_WRITE_UNMAPPED else "load from"
-        cause = pv.CAUSE_STORE_ACCESS if access == UC_MEM_WRITE_UNMAPPED else pv.CAUSE_LOAD_ACCESS
+        store = access == UC_MEM_WRITE_UNMAPPED
+        pc = self._access_pc(address, store)
+        try:
+            decoded = pv.mem_access(self.cluster.original_word(pc))
+        except IndexError:
+            decoded = None
+        if decoded is not None and decoded.stores:
+            store = True  # an AMO or SC reads first: a store/AMO access fault all the same
+        kind = "store to" if store else "load from"
+        cause = pv.CAUSE_STORE_ACCESS if store else pv.CAUSE_LOAD_ACCESS
         self._fault = _Fault(cause, pc, address, f"{kind} unmapped address 0x{address:08x} ({size} B)")
         self.counters[INSTRET] = self.retired_before(pc)
         return False
@@ -208,6 +318,8 @@ class FastHart(HartBase):
         if access is not None:
             return self._execute_csr(pc, word, access)
         if word == pv.WFI:
+            if self.uc.reg_read(UC_RISCV_REG_PRIV) < pv.PRIV_M and self.machine_csr(UC_RISCV_REG_MSTATUS) & pv.MSTATUS_TW:
+                raise _Fault(pv.CAUSE_ILLEGAL_INSTRUCTION, pc, word, "wfi in U-mode with mstatus.TW set")
             self.wait_pc = pc
             return self.stop_after(pc, HartState.WFI)
         if word == pv.EBREAK:
@@ -218,6 +330,12 @@ class FastHart(HartBase):
         uc = self.uc
         instret = self.retired_before(pc)
         cycles = instret + self.stall_cycles
+        priv = uc.reg_read(UC_RISCV_REG_PRIV)
+        if not pv.csr_permitted(access.csr, priv, access.writes, self.machine_csr(UC_RISCV_REG_MCOUNTEREN)):
+            mode = "M" if priv == pv.PRIV_M else "U"
+            raise _Fault(
+                pv.CAUSE_ILLEGAL_INSTRUCTION, pc, word, f"illegal instruction (CSR 0x{access.csr:03x} from {mode}-mode)"
+            )
         try:
             if access.csr == mm.CSR_BARRIER:
                 self._write_rd(access.rd, 0)
@@ -246,36 +364,87 @@ class FastHart(HartBase):
 
     def _trap(self, fault: _Fault) -> None:
         uc = self.uc
-        mtvec = uc.reg_read(UC_RISCV_REG_MTVEC)
+        mtvec = self.machine_csr(UC_RISCV_REG_MTVEC)
         if mtvec == 0:
-            name = pv.CAUSE_NAMES.get(fault.cause, f"exception {fault.cause}")
-            detail = fault.detail or name
-            if fault.cause == pv.CAUSE_ECALL_M or fault.cause == pv.CAUSE_ECALL_U:
-                detail = f"{name} with no trap handler (mtvec = 0)"
+            detail = fault.detail or pv.CAUSE_NAMES.get(fault.cause, f"exception {fault.cause}")
             self.state = HartState.EXITED
-            raise ProgramError(self.describe(fault.pc, detail))
+            raise ProgramError(self.describe(fault.pc, f"{detail}, and no trap handler is installed (mtvec = 0)"))
         self.enter_trap(fault.cause, fault.pc, fault.tval)
+
+    def machine_csr(self, reg: int) -> int:
+        """Value of a machine-mode CSR whatever the privilege the hart runs at. Unicorn checks
+        the current privilege in uc.reg_read/reg_write of CSRs: in U-mode a read returns
+        garbage and a write is dropped, so M-mode is entered for the access."""
+        uc = self.uc
+        priv = uc.reg_read(UC_RISCV_REG_PRIV)
+        if priv == pv.PRIV_M:
+            return uc.reg_read(reg)
+        uc.reg_write(UC_RISCV_REG_PRIV, pv.PRIV_M)
+        try:
+            return uc.reg_read(reg)
+        finally:
+            uc.reg_write(UC_RISCV_REG_PRIV, priv)
 
     def enter_trap(self, cause: int, epc: int, tval: int) -> None:
         uc = self.uc
         priv = uc.reg_read(UC_RISCV_REG_PRIV)
+        uc.reg_write(UC_RISCV_REG_PRIV, pv.PRIV_M)  # first: see machine_csr
         uc.reg_write(UC_RISCV_REG_MSTATUS, pv.trap_state(uc.reg_read(UC_RISCV_REG_MSTATUS), priv))
         uc.reg_write(UC_RISCV_REG_MEPC, epc)
         uc.reg_write(UC_RISCV_REG_MCAUSE, cause)
         uc.reg_write(UC_RISCV_REG_MTVAL, tval)
-        uc.reg_write(UC_RISCV_REG_PRIV, pv.PRIV_M)
         self.pc = pv.trap_target(uc.reg_read(UC_RISCV_REG_MTVEC), cause)
 
     def interrupts_enabled(self) -> bool:
         priv = self.uc.reg_read(UC_RISCV_REG_PRIV)
-        return priv < pv.PRIV_M or bool(self.uc.reg_read(UC_RISCV_REG_MSTATUS) & pv.MSTATUS_MIE)
+        return priv < pv.PRIV_M or bool(self.machine_csr(UC_RISCV_REG_MSTATUS) & pv.MSTATUS_MIE)
 
     def _take_interrupt(self) -> None:
         pending = self.sim_csrs.pending_interrupts()
-        if not pending or not self.interrupts_enabled() or self.uc.reg_read(UC_RISCV_REG_MTVEC) == 0:
+        if not pending or not self.interrupts_enabled() or self.machine_csr(UC_RISCV_REG_MTVEC) == 0:
             return
         code = max(i for i in range(32) if pending >> i & 1)  # highest-numbered first (Snitch: MCIP 19)
         self.enter_trap(pv.INTERRUPT | code, self.pc, 0)
+
+    # -- lockstep ----------------------------------------------------------------------------
+
+    def step(self) -> None:
+        """Execute exactly one instruction (lockstep mode: exact, slow)."""
+        c = self.counters
+        before = int(c[INSTRET])
+        c[BUDGET] = 1 << 62
+        self._stop = None
+        self._fault = None
+        if self.sim_csrs.pending_interrupts():
+            self._take_interrupt()
+            return
+        try:
+            self.uc.emu_start(self.pc, _UNTIL, count=1)
+        except UcError as exc:
+            if self._fault is None:
+                raise ProgramError(self.describe(self.pc, f"Unicorn error: {exc}"))
+        if self._fault is not None:
+            self._trap(self._fault)
+        elif self._stop is not None:
+            c[INSTRET] = self._stop.instret
+            self.pc = self._stop.pc
+        else:
+            c[INSTRET] = before + 1
+            self.pc = self.uc.reg_read(UC_RISCV_REG_PC)
+        c[BLOCK_LEN] = 0
+
+    def arch_state(self) -> dict[str, int]:
+        """Architectural state compared in lockstep (names as the disassembler prints them)."""
+        uc = self.uc
+        state = {f"x{i}": uc.reg_read(UC_RISCV_REG_X0 + i) for i in range(1, 32)}
+        state.update({f"f{i}": uc.reg_read(UC_RISCV_REG_F0 + i) & (1 << 64) - 1 for i in range(32)})
+        state["pc"] = self.pc
+        state["fcsr"] = uc.reg_read(UC_RISCV_REG_FCSR) & 0xFF
+        for name, reg in (("mepc", UC_RISCV_REG_MEPC), ("mcause", UC_RISCV_REG_MCAUSE), ("mtval", UC_RISCV_REG_MTVAL)):
+            state[name] = uc.reg_read(reg)
+        state["priv"] = uc.reg_read(UC_RISCV_REG_PRIV)
+        state["instret"] = self.instret
+        return state
 
     # -- reporting ---------------------------------------------------------------------------
 
@@ -289,8 +458,9 @@ class FastHart(HartBase):
         return self.cluster.describe_fault(self, pc, what, self._recent_pcs(pc))
 
     def _recent_pcs(self, pc: int) -> list[int]:
-        """The fast engine keeps no trace: the instructions of the current block before `pc`."""
-        start = int(self.counters[BLOCK_PC])
-        if not (start <= pc and pc - start < 4 * 64):
-            return []
-        return list(range(start, pc, 4))
+        """The fast engine keeps no trace: the instructions of the current block before `pc`,
+        or, when `pc` is outside it (a jump to an unmapped address), the whole block."""
+        start, length = int(self.counters[BLOCK_PC]), int(self.counters[BLOCK_LEN])
+        if start <= pc and pc - start < 4 * 64:
+            return list(range(start, pc, 4))
+        return list(range(start, start + 4 * min(length, 64), 4))

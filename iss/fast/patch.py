@@ -1,9 +1,10 @@
 """Load-time rewriting of the system instructions the simulator must serve itself.
 
 QEMU executes `csrr a0, mhartid`, `csrr a0, mcycle`, `wfi`, the PMP CSRs, ... with its own
-meaning (hart 0 everywhere, host ticks, a halt, its PMP check). Each such word in an executable
-section is replaced by TRAP_WORD, which QEMU rejects as an illegal instruction; the fast hart
-then executes the original word (kept in the returned map) in Python.
+meaning (hart 0 everywhere, host ticks, a halt, its PMP check), and it implements supervisor
+mode, which Snitch has not (the S-mode CSRs, `sret` and `sfence.vma` must be illegal). Each
+such word in an executable section is replaced by TRAP_WORD, which QEMU rejects as an illegal
+instruction; the fast hart then executes the original word (kept in the returned map) in Python.
 """
 
 import numpy as np
@@ -11,12 +12,12 @@ import numpy as np
 from .. import privileged as pv
 from ..elf import Program
 from ..memory import Memory
-from ..sim_csrs import SERVED_CSRS
+from ..sim_csrs import TRAPPED_CSRS
 
 # custom-3 major opcode, unused by Snitch: always an illegal instruction for QEMU.
 TRAP_WORD = 0x0000_007B
 
-_SERVED = np.array(sorted(SERVED_CSRS), dtype=np.uint32)
+_SERVED = np.array(sorted(TRAPPED_CSRS), dtype=np.uint32)
 
 
 def patch_system_instructions(memory: Memory, program: Program) -> dict[int, int]:
@@ -31,7 +32,8 @@ def patch_system_instructions(memory: Memory, program: Program) -> dict[int, int
         words = buf[off : off + 4 * count].view(np.uint32)
         is_csr = ((words & 0x7F) == pv.OPCODE_SYSTEM) & ((words >> 12) & 7 != 0) & ((words >> 12) & 7 != 4)
         served = is_csr & np.isin(words >> 20, _SERVED)
-        served |= (words == pv.WFI) | (words == pv.EBREAK)
+        served |= (words == pv.WFI) | (words == pv.EBREAK) | (words == pv.SRET)
+        served |= (words & pv.SFENCE_VMA_MASK) == pv.SFENCE_VMA
         for index in np.flatnonzero(served):
             originals[start_aligned + 4 * int(index)] = int(words[index])
         words[served] = TRAP_WORD
