@@ -1,0 +1,109 @@
+/* Integer softmaxes over the last axis (deploy/golden/softmax.py): iSoftmax (I-BERT), ITAMax
+ * (Deeploy's whole-row variant) and ITAPartialMax (Deeploy's streaming variant). Results are the
+ * unsigned values q (0..n_levels-1) stored as uint8. Rows are dealt in contiguous blocks. */
+#include "kernels.h"
+#include "kernels_common.h"
+
+/* ------------------------------------------------------------------ iSoftmax */
+
+typedef struct {
+    int32_t a, b, c, log2;
+} ibert_t;
+
+/* y = (uint64(int64(A*((p+B)^2)) + C) >> z) & U32 for one x~ = x - max (softmax.i_softmax). */
+static inline uint32_t ibert_exp(int32_t diff, const ibert_t *k) {
+    int32_t x_tilde = (int16_t)diff;
+    int32_t z = (int8_t)(-(x_tilde / k->log2));
+    if (z < 0) z = 0;
+    if (z > 31) z = 31;
+    int32_t p = (int16_t)((uint32_t)x_tilde + (uint32_t)z * (uint32_t)k->log2);
+    uint32_t t = (uint32_t)p + (uint32_t)k->b;
+    int32_t square = (int32_t)((uint32_t)k->a * (t * t));
+    int64_t s = (int64_t)square + k->c;
+    uint32_t lo = (uint32_t)s, hi = (uint32_t)((uint64_t)s >> 32);
+    return z ? (lo >> z) | (hi << (32 - z)) : lo;
+}
+
+static inline int32_t row_max(const int8_t *x, uint32_t n) {
+    int32_t m = x[0];
+    for (uint32_t i = 1; i < n; i++)
+        if (x[i] > m) m = x[i];
+    return m;
+}
+
+void kernel_isoftmax_s8u8(const int8_t *in, uint8_t *out, uint32_t rows, uint32_t n, int32_t coeff_a,
+                          int32_t coeff_b, int32_t coeff_c, int32_t log2, uint32_t n_levels, uint32_t *scratch,
+                          uint32_t core, uint32_t cores) {
+    uint32_t first, last;
+    kernel_share(rows, core, cores, &first, &last);
+    if (n == 0) return;
+    const ibert_t k = {coeff_a, coeff_b, coeff_c, log2};
+    const uint32_t scale = n_levels - 1;
+    uint32_t *y = scratch ? scratch + core * n : 0;
+    for (uint32_t r = first; r < last; r++) {
+        const int8_t *x = in + r * n;
+        uint8_t *o = out + r * n;
+        const int32_t max = row_max(x, n);
+        uint32_t sum = 0;
+        if (y) {
+            for (uint32_t i = 0; i < n; i++) sum += y[i] = ibert_exp(x[i] - max, &k);
+            for (uint32_t i = 0; i < n; i++) o[i] = (uint8_t)(y[i] * scale / sum);
+        } else {
+            for (uint32_t i = 0; i < n; i++) sum += ibert_exp(x[i] - max, &k);
+            for (uint32_t i = 0; i < n; i++) o[i] = (uint8_t)(ibert_exp(x[i] - max, &k) * scale / sum);
+        }
+    }
+}
+
+/* ------------------------------------------------------------------ ITAMax, ITAPartialMax */
+
+/* (uint8)((diff + 16) >> 5): the ITA exponent, arithmetic shift as in the golden. */
+static inline uint32_t ita_shift(int32_t diff) { return (uint32_t)((diff + 16) >> 5) & 0xFFu; }
+
+/* value >> shift for values below 2^32; 0 once the shift passes the width (golden _halve). */
+static inline uint32_t halve(uint32_t value, uint32_t shift) { return shift < 32 ? value >> shift : 0; }
+
+void kernel_itamax_s8u8(const int8_t *in, uint8_t *out, uint32_t rows, uint32_t n, uint32_t n_levels, uint32_t core,
+                        uint32_t cores) {
+    uint32_t first, last;
+    kernel_share(rows, core, cores, &first, &last);
+    if (n == 0) return;
+    const uint32_t numerator = (n_levels - 1) * 256;
+    for (uint32_t r = first; r < last; r++) {
+        const int8_t *x = in + r * n;
+        uint8_t *o = out + r * n;
+        const int32_t max = row_max(x, n);
+        uint32_t sum = 0;
+        for (uint32_t i = 0; i < n; i++) sum += halve(256, ita_shift(max - x[i]));
+        const uint32_t inverse = numerator / sum;
+        for (uint32_t i = 0; i < n; i++) o[i] = (uint8_t)halve(inverse, ita_shift(max - x[i]));
+    }
+}
+
+void kernel_itapartialmax_s8u8(const int8_t *in, uint8_t *out, uint32_t rows, uint32_t n, uint32_t group_width,
+                               uint32_t n_levels, uint32_t core, uint32_t cores) {
+    uint32_t first, last;
+    kernel_share(rows, core, cores, &first, &last);
+    if (n == 0 || group_width == 0) return;
+    const uint32_t numerator = (n_levels / 2 - 1) * 256;
+    for (uint32_t r = first; r < last; r++) {
+        const int8_t *x = in + r * n;
+        uint8_t *o = out + r * n;
+        int32_t global_max = -128; /* the type minimum of int8 */
+        uint32_t partial_sum = 0;
+        for (uint32_t start = 0; start + group_width <= n; start += group_width) {
+            const int8_t *block = x + start;
+            int32_t current_max = row_max(block, group_width);
+            uint32_t shift_sum = 0;
+            if (current_max > global_max) {
+                shift_sum = (uint32_t)((current_max - global_max + 16) >> 5);
+                global_max = current_max;
+            }
+            uint32_t exp_sum = 0;
+            for (uint32_t i = 0; i < group_width; i++) exp_sum += halve(256, ita_shift(global_max - block[i]));
+            partial_sum = halve(partial_sum, shift_sum) + exp_sum;
+        }
+        const uint32_t inverse = numerator / partial_sum;
+        for (uint32_t i = 0; i < n; i++) o[i] = (uint8_t)halve(inverse, ita_shift(global_max - x[i]));
+    }
+}
