@@ -1,0 +1,193 @@
+"""The end-to-end flow: Graph + inputs -> lowered layers -> memory plan -> C -> ELF -> simulated
+cluster -> outputs and per-layer cycles, checked against the golden executor.
+
+    result = deploy_and_run(graph, inputs, DeployOptions(cores=8))
+    result.outputs            # graph output name -> numpy array (the output tensor's type)
+    result.layer_cycles       # cycles of every layer, measured on core 0 between barriers
+
+The C sources and the ELF are written to `workdir` (a temporary folder by default).
+"""
+
+from __future__ import annotations
+
+import io
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from deploy.codegen import generate
+from deploy.errors import DeployError
+from deploy.golden.executor import typed_input
+from deploy.graph import Graph
+from deploy.lowering import LoweredNetwork, available_engines, lower
+from deploy.memory import L1_RESERVE, L2, MemoryPlan, allocate
+
+ROOT = Path(__file__).resolve().parent.parent
+KERNELS = ROOT / "firmware" / "kernels"
+DEPLOY_CSRC = Path(__file__).resolve().parent / "csrc"
+L2_BYTES = 8 * 1024 * 1024
+"""L2 of the linker script (firmware/runtime/link.ld): code, constants and L2 activations."""
+CODE_RESERVE = 256 * 1024
+"""L2 kept for code, the C library and the input data copies when checking the fit up front."""
+
+
+@dataclass(frozen=True)
+class DeployOptions:
+    cores: int = 8
+    engine: str = "fast"  # simulator engine: "fast" or "detailed"
+    check_alignment: bool = True
+    placement: str = "auto"  # activations: "auto" (L1 if they fit), "l1", "l2"
+    l1_kib: int = 128
+    stack_bytes: int = 2048
+    opt: str = "-O2"
+    freq_mhz: float = 500.0
+    ita: bool = False  # map what ITA can run onto ITA (not available yet: everything runs on the cores)
+    max_cycles: int | None = None
+    timeout_s: float | None = None
+
+    @property
+    def l1_budget(self) -> int:
+        return self.l1_kib * 1024 - (self.cores + 1) * self.stack_bytes - L1_RESERVE
+
+
+@dataclass
+class BuiltNetwork:
+    network: LoweredNetwork
+    plan: MemoryPlan
+    workdir: Path
+    sources: list[Path]
+    elf: Path
+
+
+@dataclass
+class DeployResult:
+    built: BuiltNetwork
+    outputs: dict[str, np.ndarray]
+    layer_cycles: list[int]
+    network_cycles: int
+    run_cycles: int
+    instructions: int
+    wall_seconds: float
+    program_output: str = ""
+    golden: dict[str, np.ndarray] | None = None
+    mismatches: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def network(self) -> LoweredNetwork:
+        return self.built.network
+
+    @property
+    def matches_golden(self) -> bool | None:
+        return None if self.golden is None else not self.mismatches
+
+
+def _typed_inputs(graph: Graph, inputs: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+    missing = [name for name in graph.inputs if name not in inputs]
+    if missing:
+        raise DeployError(f"graph input '{missing[0]}' not given")
+    return {name: typed_input(graph.tensor(name), inputs[name]) for name in graph.inputs}
+
+
+def build(graph: Graph, inputs: Mapping[str, np.ndarray], options: DeployOptions, workdir: Path,
+          progress=None) -> BuiltNetwork:  # fmt: skip
+    """Lower, allocate, generate and compile; `progress(text)` is told about each stage."""
+    from iss.errors import SimError
+    from toolchain.build import build_program
+
+    say = progress or (lambda text: None)
+    data = _typed_inputs(graph, inputs)
+    network = lower(graph, available_engines(options.ita))
+    plan = allocate(network, options.l1_budget, options.placement)
+    say(
+        f"lowered {network.graph_nodes} nodes to {len(network.layers)} layers; constants {plan.constant_bytes} B in L2, "
+        f"activations {plan.activation_bytes} B in {plan.placement} (arena {plan.arena_bytes} B, "
+        f"{plan.unshared_bytes} B without reuse)"
+    )
+    needed = plan.l2_bytes + 2 * plan.input_bytes + CODE_RESERVE
+    if needed > L2_BYTES:
+        where = "constants" if plan.placement != L2 else "constants and activations"
+        raise DeployError(
+            f"the network needs {needed / 2**20:.1f} MiB of L2 ({where}, code), the cluster has "
+            f"{L2_BYTES / 2**20:.0f} MiB; deploy fewer layers (--layers) or a shorter sequence (--seq)"
+        )
+    workdir.mkdir(parents=True, exist_ok=True)
+    sources = generate(network, plan, data).write(workdir)
+    say(f"generated {', '.join(p.name for p in sources)} in {workdir}; compiling")
+    kernel_sources = sorted(KERNELS.glob("*.c")) + [DEPLOY_CSRC / "deploy_kernels.c"]
+    c_sources = [p for p in sources if p.suffix == ".c"]
+    try:
+        elf = build_program(
+            [*c_sources, *kernel_sources], workdir / "network.elf", opt=options.opt, include_dirs=[KERNELS, DEPLOY_CSRC, workdir]
+        )
+    except SimError as error:
+        raise DeployError(str(error).splitlines()[0]) from None
+    return BuiltNetwork(network, plan, workdir, sources, elf)
+
+
+def simulate(built: BuiltNetwork, options: DeployOptions, progress=None) -> DeployResult:
+    from iss.cluster import Cluster
+    from iss.config import ClusterConfig
+    from iss.errors import SimError
+
+    say = progress or (lambda text: None)
+    network = built.network
+    sink = io.StringIO()
+    try:
+        config = ClusterConfig(
+            cores=options.cores, engine=options.engine, check_alignment=options.check_alignment,
+            l1_kib=options.l1_kib, stack_bytes=options.stack_bytes, freq_mhz=options.freq_mhz,
+            max_cycles=options.max_cycles, timeout_s=options.timeout_s,
+        )  # fmt: skip
+        say(f"simulating on {options.cores} compute core{'s' if options.cores != 1 else ''} + DMA core ({options.engine} engine)")
+        cluster = Cluster(str(built.elf), config, sink=sink)
+        report = cluster.run()
+    except SimError as error:
+        raise DeployError(f"simulation failed: {str(error).splitlines()[0]}") from None
+    if report.exit_code != 0:
+        raise DeployError(f"the program exited with code {report.exit_code}")
+    outputs = {}
+    for k, (graph_name, name) in enumerate(zip(network.graph_outputs, network.outputs)):
+        tensor = network.tensors[name]
+        raw = cluster.read_symbol(f"network_output_{k}")
+        outputs[graph_name] = np.frombuffer(raw, dtype=tensor.dtype.newbyteorder("<"))[: tensor.size].astype(tensor.dtype).reshape(tensor.shape)
+    cycles = np.frombuffer(cluster.read_symbol("layer_cycles"), dtype="<u4")[: len(network.layers)]
+    total = int(np.frombuffer(cluster.read_symbol("network_cycles"), dtype="<u4")[0])
+    return DeployResult(built, outputs, [int(c) for c in cycles], total, report.cycles, report.instructions,
+                        report.wall_seconds, sink.getvalue())  # fmt: skip
+
+
+def compare(result: DeployResult, expected: Mapping[str, np.ndarray]) -> dict[str, int]:
+    """Number of differing elements per output (shape or type differences count as all)."""
+    mismatches = {}
+    for name, want in expected.items():
+        got = result.outputs[name]
+        want = np.asarray(want)
+        if got.shape != want.shape or got.dtype != want.dtype:
+            mismatches[name] = want.size
+            continue
+        differ = int(np.count_nonzero(got != want))
+        if differ:
+            mismatches[name] = differ
+    return mismatches
+
+
+def deploy_and_run(graph: Graph, inputs: Mapping[str, np.ndarray], options: DeployOptions | None = None,
+                   workdir: str | Path | None = None, golden: bool = True, progress=None) -> DeployResult:  # fmt: skip
+    """The whole flow; with `golden`, also runs the golden executor and compares bit for bit."""
+    options = options or DeployOptions()
+    if workdir is None:
+        with tempfile.TemporaryDirectory(prefix="deploy-") as folder:
+            return deploy_and_run(graph, inputs, options, folder, golden, progress)
+    built = build(graph, inputs, options, Path(workdir), progress)
+    result = simulate(built, options, progress)
+    if golden:
+        from deploy.golden import run_golden
+
+        if progress:
+            progress("running the golden executor")
+        result.golden = run_golden(graph, inputs).outputs
+        result.mismatches = compare(result, result.golden)
+    return result
