@@ -12,6 +12,9 @@ from .output import HartOutput
 from .peripherals import ClusterPeripherals
 from .report import HartReport, RunReport
 
+# Upper bound of a translated block's length in instructions (QEMU's TCG_MAX_INSNS).
+_MAX_BLOCK = 512
+
 FAST_TIMING = "1 cycle per instruction plus barrier and wfi waits; no latencies of PLATFORM.md section 6"
 
 
@@ -116,7 +119,7 @@ class Cluster:
                 progressed = False
                 for hart in self.harts:
                     if hart.state is HartState.RUNNING:
-                        hart.run(cfg.quantum)
+                        self._run_hart(hart)
                         progressed = True
                     if self.finished:
                         break
@@ -132,16 +135,48 @@ class Cluster:
             self.output.flush()
         return self.report()
 
+    def _run_hart(self, hart) -> None:
+        """One quantum of `hart`, cut short at --max-cycles so that the limit holds to within
+        about one translated block: a block that crosses it still runs (the program may end in
+        it). The quantum, and so the interleaving of harts, changes only next to the limit."""
+        cfg = self.config
+        left = cfg.max_cycles - hart.cycles if cfg.max_cycles is not None else cfg.quantum
+        if left >= cfg.quantum:
+            hart.run(cfg.quantum)
+            return
+        if left <= 0:
+            raise LimitError(self._max_cycles_message())
+        before = hart.cycles
+        hart.run(left)
+        extra = 1
+        while hart.cycles == before and hart.state is HartState.RUNNING and not self.finished and extra <= _MAX_BLOCK:
+            # The next block crosses the limit (a quantum ends before such a block): run it,
+            # the program may end inside it; _check_limits stops the run otherwise.
+            hart.run(left + extra)
+            extra *= 2
+
+    def _max_cycles_message(self) -> str:
+        now = max(h.cycles for h in self.harts)
+        return f"--max-cycles {self.config.max_cycles} reached at cycle {now}: {self._where()}"
+
     def _check_limits(self, start: float) -> None:
         cfg = self.config
         now = max(h.cycles for h in self.harts)
         if cfg.max_cycles is not None and now >= cfg.max_cycles:
-            raise LimitError(f"--max-cycles {cfg.max_cycles} reached at cycle {now}: {self._where()}")
+            raise LimitError(self._max_cycles_message())
         if cfg.timeout_s is not None and time.perf_counter() - start >= cfg.timeout_s:
             raise LimitError(f"--timeout {cfg.timeout_s:g} s reached at cycle {now}: {self._where()}")
 
     def _where(self) -> str:
-        return ", ".join(f"hart {h.hart_id} at pc 0x{h.pc:08x}" for h in self.harts if h.state is not HartState.EXITED)
+        parts = []
+        for h in self.harts:
+            if h.state is HartState.EXITED:
+                continue
+            if h.state in (HartState.BARRIER, HartState.WFI):
+                parts.append(f"hart {h.hart_id} at pc 0x{h.wait_pc:08x} ({h.state.value})")
+            else:
+                parts.append(f"hart {h.hart_id} at pc 0x{h.pc:08x}")
+        return ", ".join(parts)
 
     def _deadlock_message(self) -> str:
         parts = []

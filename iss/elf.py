@@ -1,9 +1,11 @@
 """Reading a program: a 32-bit little-endian RISC-V ELF, via pyelftools."""
 
+import struct
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from elftools.common.exceptions import ELFError
+from elftools.construct.core import ConstructError
 from elftools.elf.constants import SH_FLAGS
 from elftools.elf.elffile import ELFFile
 from elftools.elf.sections import SymbolTableSection
@@ -45,13 +47,17 @@ class Program:
 
 def load_program(path: str | Path) -> Program:
     path = Path(path)
-    if not path.is_file():
+    if not path.exists():
         raise BadInputError(f"{path}: no such file")
+    if not path.is_file():
+        raise BadInputError(f"{path}: not a file")
     try:
         with open(path, "rb") as f:
             elf = ELFFile(f)
             return _read(path, elf)
-    except ELFError as exc:
+    except OSError as exc:
+        raise BadInputError(f"{path}: cannot read it ({exc.strerror or exc})") from None
+    except (ELFError, ConstructError, ValueError, EOFError, struct.error) as exc:  # corrupt or truncated file
         raise BadInputError(f"{path}: not an ELF file ({exc})") from None
 
 

@@ -24,6 +24,7 @@ from unicorn.riscv_const import (
     UC_RISCV_REG_MCAUSE,
     UC_RISCV_REG_MCOUNTEREN,
     UC_RISCV_REG_MEPC,
+    UC_RISCV_REG_MSCRATCH,
     UC_RISCV_REG_MSTATUS,
     UC_RISCV_REG_MTVAL,
     UC_RISCV_REG_MTVEC,
@@ -35,9 +36,11 @@ from unicorn.unicorn_const import (
     UC_ARCH_RISCV,
     UC_HOOK_INSN_INVALID,
     UC_HOOK_INTR,
+    UC_HOOK_MEM_FETCH_PROT,
     UC_HOOK_MEM_FETCH_UNMAPPED,
     UC_HOOK_MEM_READ_UNMAPPED,
     UC_HOOK_MEM_WRITE_UNMAPPED,
+    UC_MEM_FETCH_PROT,
     UC_MEM_FETCH_UNMAPPED,
     UC_MEM_WRITE,
     UC_MEM_WRITE_UNMAPPED,
@@ -80,6 +83,7 @@ class FastHart(HartBase):
         self._stop: Stop | None = None
         self._fault: _Fault | None = None
         self._last_access = (-1, -1, 0, 0)  # (block run, pc, first, end address) found by _access_pc
+        self._trap_loop = (-1, -1, 0)  # (handler pc, instret, repeats) of the last exception taken
         self._map_memory()
         native.add_block_counter(uc, self.counters)
         self.align_state = None  # numpy state of the misaligned-access hook, when installed
@@ -90,7 +94,7 @@ class FastHart(HartBase):
         uc.hook_add(UC_HOOK_INTR, self._on_exception)
         uc.hook_add(UC_HOOK_INSN_INVALID, self._on_invalid)
         uc.hook_add(
-            UC_HOOK_MEM_READ_UNMAPPED | UC_HOOK_MEM_WRITE_UNMAPPED | UC_HOOK_MEM_FETCH_UNMAPPED,
+            UC_HOOK_MEM_READ_UNMAPPED | UC_HOOK_MEM_WRITE_UNMAPPED | UC_HOOK_MEM_FETCH_UNMAPPED | UC_HOOK_MEM_FETCH_PROT,
             self._on_unmapped,
         )
         uc.reg_write(UC_RISCV_REG_X0 + 10, hart_id)  # a0 = hart id, as Banshee boots harts
@@ -291,10 +295,15 @@ class FastHart(HartBase):
         return False
 
     def _on_unmapped(self, uc, access, address, size, value, _ud):
-        if access == UC_MEM_FETCH_UNMAPPED:
-            self._fault = _Fault(
-                pv.CAUSE_FETCH_ACCESS, address, address, f"instruction fetch from unmapped address 0x{address:08x}"
-            )
+        if access in (UC_MEM_FETCH_UNMAPPED, UC_MEM_FETCH_PROT):
+            if access == UC_MEM_FETCH_UNMAPPED:
+                what = f"unmapped address 0x{address:08x}"
+            elif self.cluster.tohost_page is not None and address & ~(mm.PAGE - 1) == self.cluster.tohost_page:
+                # L2 RAM, but the fast engine serves the page of `tohost` through callbacks.
+                what = f"0x{address:08x}, in the page of `tohost`, which the fast engine cannot execute"
+            else:
+                what = f"device address 0x{address:08x}"
+            self._fault = _Fault(pv.CAUSE_FETCH_ACCESS, address, address, f"instruction fetch from {what}")
             return False
         store = access == UC_MEM_WRITE_UNMAPPED
         pc = self._access_pc(address, store)
@@ -363,13 +372,24 @@ class FastHart(HartBase):
     # -- traps -------------------------------------------------------------------------------
 
     def _trap(self, fault: _Fault) -> None:
-        uc = self.uc
         mtvec = self.machine_csr(UC_RISCV_REG_MTVEC)
+        detail = fault.detail or pv.CAUSE_NAMES.get(fault.cause, f"exception {fault.cause}")
         if mtvec == 0:
-            detail = fault.detail or pv.CAUSE_NAMES.get(fault.cause, f"exception {fault.cause}")
             self.state = HartState.EXITED
             raise ProgramError(self.describe(fault.pc, f"{detail}, and no trap handler is installed (mtvec = 0)"))
+        # A handler whose first instruction faults re-enters itself forever without retiring
+        # anything (so neither --max-cycles nor the scheduler would ever see time pass).
+        handler, instret, repeats = self._trap_loop
+        repeats = repeats + 1 if (fault.pc, self.instret) == (handler, instret) else 0
+        if repeats >= 2:
+            self.state = HartState.EXITED
+            raise ProgramError(
+                self.describe(
+                    fault.pc, f"{detail} at the first instruction of the trap handler (mtvec = 0x{mtvec:08x}): it traps forever"
+                )
+            )
         self.enter_trap(fault.cause, fault.pc, fault.tval)
+        self._trap_loop = (self.pc, self.instret, repeats)
 
     def machine_csr(self, reg: int) -> int:
         """Value of a machine-mode CSR whatever the privilege the hart runs at. Unicorn checks
@@ -418,11 +438,14 @@ class FastHart(HartBase):
         if self.sim_csrs.pending_interrupts():
             self._take_interrupt()
             return
+        error = None
         try:
             self.uc.emu_start(self.pc, _UNTIL, count=1)
         except UcError as exc:
-            if self._fault is None:
-                raise ProgramError(self.describe(self.pc, f"Unicorn error: {exc}"))
+            error = exc
+        self._collect_native_faults()
+        if error is not None and self._fault is None:
+            raise ProgramError(self.describe(self.pc, f"Unicorn error: {error}"))
         if self._fault is not None:
             self._trap(self._fault)
         elif self._stop is not None:
@@ -441,6 +464,8 @@ class FastHart(HartBase):
         state["pc"] = self.pc
         state["fcsr"] = uc.reg_read(UC_RISCV_REG_FCSR) & 0xFF
         for name, reg in (("mepc", UC_RISCV_REG_MEPC), ("mcause", UC_RISCV_REG_MCAUSE), ("mtval", UC_RISCV_REG_MTVAL)):
+            state[name] = uc.reg_read(reg)
+        for name, reg in (("mstatus", UC_RISCV_REG_MSTATUS), ("mtvec", UC_RISCV_REG_MTVEC), ("mscratch", UC_RISCV_REG_MSCRATCH)):
             state[name] = uc.reg_read(reg)
         state["priv"] = uc.reg_read(UC_RISCV_REG_PRIV)
         state["instret"] = self.instret

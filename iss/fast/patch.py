@@ -5,6 +5,11 @@ meaning (hart 0 everywhere, host ticks, a halt, its PMP check), and it implement
 mode, which Snitch has not (the S-mode CSRs, `sret` and `sfence.vma` must be illegal). Each
 such word in an executable section is replaced by TRAP_WORD, which QEMU rejects as an illegal
 instruction; the fast hart then executes the original word (kept in the returned map) in Python.
+So are words whose two low bits are not 11: QEMU's CPU has the C extension and would run them
+as 16-bit instructions, on Snitch they are illegal.
+
+Executable sections are assumed to hold instructions only (GCC puts no data there): a load
+from a patched word reads TRAP_WORD, not the original.
 """
 
 import numpy as np
@@ -32,6 +37,7 @@ def patch_system_instructions(memory: Memory, program: Program) -> dict[int, int
         words = buf[off : off + 4 * count].view(np.uint32)
         is_csr = ((words & 0x7F) == pv.OPCODE_SYSTEM) & ((words >> 12) & 7 != 0) & ((words >> 12) & 7 != 4)
         served = is_csr & np.isin(words >> 20, _SERVED)
+        served |= (words & 3) != 3
         served |= (words == pv.WFI) | (words == pv.EBREAK) | (words == pv.SRET)
         served |= (words & pv.SFENCE_VMA_MASK) == pv.SFENCE_VMA
         for index in np.flatnonzero(served):
