@@ -21,7 +21,12 @@ def _run(args) -> int:
         engine=args.engine,
         check_alignment=args.check_alignment,
     )
-    cluster = Cluster(args.program, config)
+    if args.lockstep:
+        return _lockstep(args, config)
+    trace = (args.trace, args.trace_filter) if args.trace else None
+    if args.trace_filter and not args.trace:
+        raise SimError("--trace-filter needs --trace DIR")
+    cluster = Cluster(args.program, config, trace=trace)
     report = cluster.run()
     if args.report == "json":
         text = report.to_json()
@@ -32,6 +37,18 @@ def _run(args) -> int:
     elif args.report == "text":
         sys.stderr.write(report.to_text() + "\n")
     return report.exit_code
+
+
+def _lockstep(args, config) -> int:
+    from .elf import load_program
+    from .lockstep import run_lockstep
+
+    result = run_lockstep(load_program(args.program), config, sink=sys.stdout)
+    sys.stderr.write(
+        f"lockstep: {result.steps} instructions, fast and detailed engines agree "
+        f"(per hart: {', '.join(map(str, result.instructions))}); exit code {result.exit_code}\n"
+    )
+    return result.exit_code
 
 
 def _build(args) -> int:
@@ -66,6 +83,9 @@ def parser() -> argparse.ArgumentParser:
         help="let misaligned loads/stores succeed instead of trapping (much faster fast engine)",
     )
     r.add_argument("--report", choices=["text", "json", "none"], default="text", help="run report on stderr")
+    r.add_argument("--lockstep", action="store_true", help="run fast and detailed engines side by side, stop at the first difference")
+    r.add_argument("--trace", metavar="DIR", help="write one trace log per hart (PLATFORM.md section 8) into DIR")
+    r.add_argument("--trace-filter", metavar="START:END|SYMBOL", help="trace only this pc range or function")
     r.add_argument("--report-file", help="with --report json: write the report to this file")
     r.set_defaults(func=_run)
 

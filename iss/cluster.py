@@ -19,7 +19,9 @@ FAST_TIMING = "1 cycle per instruction plus barrier and wfi waits; no latencies 
 
 
 class Cluster:
-    def __init__(self, program: Program | str, config: ClusterConfig | None = None, sink=None):
+    def __init__(self, program: Program | str, config: ClusterConfig | None = None, sink=None, trace=None):
+        """`trace`: None, or (directory, filter text) to write trace logs (tracing.py); tracing
+        runs every hart on the detailed engine."""
         from .fast.hart import FastHart
         from .fast.patch import patch_system_instructions
 
@@ -35,7 +37,14 @@ class Cluster:
         self.peripherals = ClusterPeripherals(self)
         self.finished = False
         self.exit_code: int | None = None
-        if self.config.engine == "detailed":
+        self.traces = None
+        if trace is not None:
+            from .trace import TraceFilter
+            from .tracing import TraceSet
+
+            directory, filter_text = trace
+            self.traces = TraceSet(directory, self.config.num_harts, TraceFilter.parse(filter_text, self.program))
+        if self.config.engine == "detailed" or self.traces is not None:
             from .detailed import DetailedHart as hart_class
         else:
             hart_class = FastHart
@@ -133,6 +142,8 @@ class Cluster:
         finally:
             self.wall_seconds = time.perf_counter() - start
             self.output.flush()
+            if self.traces is not None:
+                self.traces.close()
         return self.report()
 
     def _run_hart(self, hart) -> None:
@@ -142,18 +153,26 @@ class Cluster:
         cfg = self.config
         left = cfg.max_cycles - hart.cycles if cfg.max_cycles is not None else cfg.quantum
         if left >= cfg.quantum:
-            hart.run(cfg.quantum)
+            self._advance(hart, cfg.quantum)
             return
         if left <= 0:
             raise LimitError(self._max_cycles_message())
         before = hart.cycles
-        hart.run(left)
+        self._advance(hart, left)
         extra = 1
         while hart.cycles == before and hart.state is HartState.RUNNING and not self.finished and extra <= _MAX_BLOCK:
             # The next block crosses the limit (a quantum ends before such a block): run it,
             # the program may end inside it; _check_limits stops the run otherwise.
-            hart.run(left + extra)
+            self._advance(hart, left + extra)
             extra *= 2
+
+    def _advance(self, hart, instructions: int) -> None:
+        if self.traces is None:
+            hart.run(instructions)
+        else:
+            from .tracing import run_traced
+
+            run_traced(hart, instructions, self.traces.writers[hart.hart_id])
 
     def _max_cycles_message(self) -> str:
         now = max(h.cycles for h in self.harts)
@@ -197,7 +216,7 @@ class Cluster:
         ]
         return RunReport(
             program=str(self.program.path),
-            engine=self.config.engine,
+            engine="detailed (tracing)" if self.traces is not None else self.config.engine,
             timing_model=getattr(self.harts[0], "timing_model", FAST_TIMING),
             exit_code=self.exit_code if self.exit_code is not None else 0,
             cycles=max(h.cycles for h in harts),

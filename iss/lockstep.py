@@ -9,6 +9,7 @@ from .disasm import describe_instruction
 from .elf import Program
 from .errors import SimError
 from .hart import HartState
+from .privileged import csr_access
 
 
 class DivergenceError(SimError):
@@ -83,11 +84,29 @@ def run_lockstep(program: Program, config: ClusterConfig, max_steps: int | None 
     return LockstepResult(steps, fast.exit_code or 0, [h.instret for h in fast.harts])
 
 
+# Cycle counters read the timing model, which is the engines' one intended difference (the
+# fast engine counts one cycle per instruction): the fast engine is given the detailed value.
+_TIME_CSRS = {0xB00, 0xB80, 0xC00, 0xC80, 0xC01, 0xC81}
+
+
+def _sync_time_reads(hf, hd, word: int) -> None:
+    access = csr_access(word)
+    if access is not None and access.csr in _TIME_CSRS and access.rd:
+        hf._write_rd(access.rd, hd.x[access.rd])
+
+
 def _compare(fast, detailed, hf, hd, pc, word, steps) -> None:
+    _sync_time_reads(hf, hd, word)
     sf, sd = hf.arch_state(), hd.arch_state()
     diff = _differences(sf, sd)
     for address, size in getattr(hd, "last_stores", ()):
-        if fast.memory.read(address, size) != detailed.memory.read(address, size):
+        mine, theirs = fast.memory.read(address, size), detailed.memory.read(address, size)
+        if mine != theirs:
+            if size == 8 and mine[:4] == theirs[:4] and theirs[4:] == b"\xff" * 4:
+                # fsd of an f32 value: the detailed engine stores it NaN-boxed, QEMU 5 does not
+                # (a documented fast-engine deviation); resync so later loads agree.
+                fast.memory.write(address, theirs)
+                continue
             diff.append(f"mem[0x{address:08x}]")
     if diff:
         regs = [k for k in diff if not k.startswith("mem[")]

@@ -149,3 +149,18 @@ def trap_target(mtvec: int, cause: int) -> int:
     if cause & INTERRUPT and mtvec & 3 == 1:  # vectored mode: interrupts only
         return base + 4 * (cause & 0x7FFF_FFFF)
     return base
+
+
+# misa of every Snitch hart: RV32 with I, M, A, F, D, U and X (non-standard extensions, set
+# when Xssr/Xdma are present: reference/snitch.md section 4). No S, no C.
+MISA_VALUE = (1 << 30) | sum(1 << (ord(c) - ord("A")) for c in "IMAFDUX")
+MSTATUS_SIE_FIELDS = (1 << 1) | (1 << 5) | (1 << 8) | (1 << 18) | (1 << 19) | (1 << 20) | (1 << 22)
+
+
+def legal_mstatus(old: int, new: int) -> int:
+    """mstatus after a write on an M+U hart: the S-mode fields read 0 and MPP keeps a legal
+    mode (U or M; WARL)."""
+    new &= ~MSTATUS_SIE_FIELDS
+    if (new & MSTATUS_MPP) >> MSTATUS_MPP_SHIFT not in (PRIV_U, PRIV_M):
+        new = (new & ~MSTATUS_MPP) | (old & MSTATUS_MPP)
+    return new

@@ -40,8 +40,13 @@ SERVED_CSRS = frozenset(
         mm.CSR_SSR,
         *mm.CSR_PMPCFG,
         *mm.CSR_PMPADDR,
+        *mm.CSR_TRIGGER,
     }
 )
+
+# Served by the fast engine itself from Unicorn's state, but filtered: QEMU's misa shows S and C
+# and its mstatus accepts S-mode fields; Snitch has M and U mode only and no C.
+MACHINE_FILTERED_CSRS = frozenset({mm.CSR_MSTATUS, mm.CSR_MISA})
 
 # CSRs that QEMU implements but Snitch (M and U mode only, PLATFORM.md section 1) does not:
 # the supervisor CSRs, medeleg/mideleg (which exist only with S-mode) and two numbers QEMU
@@ -49,7 +54,7 @@ SERVED_CSRS = frozenset(
 ABSENT_CSRS = frozenset({*range(0x100, 0x200), 0x302, 0x303, 0x321, 0x322})
 
 # Every CSR instruction on these numbers is executed by the simulator (see fast/patch.py).
-TRAPPED_CSRS = SERVED_CSRS | ABSENT_CSRS
+TRAPPED_CSRS = SERVED_CSRS | ABSENT_CSRS | MACHINE_FILTERED_CSRS
 
 
 class SimCsrs:
@@ -83,11 +88,17 @@ class SimCsrs:
             return self.mip
         if csr in mm.CSR_PMPCFG or csr in mm.CSR_PMPADDR:
             return self.pmp.get(csr, 0)
+        if csr in mm.CSR_TRIGGER:
+            # No debug triggers (Snitch has none): tselect reads 0 whatever is written, tdata*
+            # read 0 (type 0: no trigger), tinfo = 1 (only type 0 supported).
+            return 1 if csr == mm.CSR_TINFO else 0
         raise IllegalCsr(csr)
 
     def write(self, csr: int, value: int, instret: int, cycles: int) -> None:
         if csr in _READ_ONLY:
             raise IllegalCsr(csr)
+        # A counter write replaces the writing instruction's own increment (privileged spec
+        # 3.3.1): the next instruction reads the written value.
         if csr == mm.CSR_MCYCLE:
             self.cycle_offset = self._offset(cycles, self.cycle_offset, value, low=True)
         elif csr == mm.CSR_MCYCLEH:
@@ -96,6 +107,8 @@ class SimCsrs:
             self.instret_offset = self._offset(instret, self.instret_offset, value, low=True)
         elif csr == mm.CSR_MINSTRETH:
             self.instret_offset = self._offset(instret, self.instret_offset, value, low=False)
+        elif csr in mm.CSR_TRIGGER:
+            pass  # no triggers: writes are ignored (WARL)
         elif csr == mm.CSR_MIE:
             self.mie = value & MIE_MASK
         elif csr == mm.CSR_MIP:
@@ -107,13 +120,14 @@ class SimCsrs:
 
     @staticmethod
     def _offset(actual: int, offset: int, value: int, low: bool) -> int:
-        """New offset so that (actual + offset) has `value` in its low or high 32 bits."""
+        """New offset so that the next instruction (at actual + 1) reads a count that has `value`
+        in its low or high 32 bits and keeps the other half of the count read now."""
         shown = actual + offset
         if low:
             wanted = (shown & ~0xFFFF_FFFF) | value
         else:
             wanted = (value << 32) | (shown & 0xFFFF_FFFF)
-        return wanted - actual
+        return wanted - (actual + 1)
 
     def pending_interrupts(self) -> int:
         return self.mip & self.mie

@@ -52,7 +52,8 @@ from .. import memmap as mm
 from .. import privileged as pv
 from ..errors import ProgramError
 from ..hart import HartBase, HartState, Stop
-from ..sim_csrs import IllegalCsr
+from ..sim_csrs import MACHINE_FILTERED_CSRS, IllegalCsr
+from .fp_served import FpIllegal, execute_served_fp, is_served_fp
 from . import native
 from .native import BLOCK_LEN, BLOCK_PC, BUDGET, FETCH_MISALIGNED, INSTRET
 
@@ -333,6 +334,8 @@ class FastHart(HartBase):
             return self.stop_after(pc, HartState.WFI)
         if word == pv.EBREAK:
             raise _Fault(pv.CAUSE_BREAKPOINT, pc, pc)
+        if is_served_fp(word):
+            return self._execute_served_fp(pc, word)
         raise _Fault(pv.CAUSE_ILLEGAL_INSTRUCTION, pc, word, "illegal instruction")
 
     def _execute_csr(self, pc: int, word: int, access: pv.CsrAccess) -> None:
@@ -354,6 +357,8 @@ class FastHart(HartBase):
                 return
             if access.csr == mm.CSR_SSR:
                 raise IllegalCsr(access.csr)  # streams arrive with the detailed engine
+            if access.csr in MACHINE_FILTERED_CSRS:
+                return self._execute_filtered_csr(access, instret)
             old = self.sim_csrs.read(access.csr, instret, cycles) if access.reads or access.writes else 0
             if access.writes:
                 operand = access.src if access.immediate else uc.reg_read(UC_RISCV_REG_X0 + access.src)
@@ -364,6 +369,37 @@ class FastHart(HartBase):
         self.counters[INSTRET] = instret + 1
         self.counters[BLOCK_LEN] = 0
         # Unicorn resumes at pc + 4; a blocked cluster state (e.g. mie change) is seen next quantum.
+
+    def _execute_served_fp(self, pc: int, word: int) -> None:
+        uc = self.uc
+        mstatus = self.machine_csr(UC_RISCV_REG_MSTATUS)
+        try:
+            fcsr = execute_served_fp(
+                lambda n: uc.reg_read(UC_RISCV_REG_F0 + n),
+                lambda n, bits: uc.reg_write(UC_RISCV_REG_F0 + n, bits),
+                self.machine_csr(UC_RISCV_REG_FCSR) & 0xFF,
+                mstatus,
+                word,
+            )
+        except FpIllegal as exc:
+            raise _Fault(pv.CAUSE_ILLEGAL_INSTRUCTION, pc, word, f"illegal instruction ({exc})") from None
+        self.set_machine_csr(UC_RISCV_REG_FCSR, fcsr)
+        self.set_machine_csr(UC_RISCV_REG_MSTATUS, mstatus | (3 << 13))  # FS dirty
+        self.counters[INSTRET] = self.retired_before(pc) + 1
+        self.counters[BLOCK_LEN] = 0
+
+    def _execute_filtered_csr(self, access: pv.CsrAccess, instret: int) -> None:
+        """misa and mstatus as an M+U Snitch hart has them (QEMU's CPU also has S and C)."""
+        if access.csr == mm.CSR_MISA:
+            old = pv.MISA_VALUE  # writes ignored (WARL)
+        else:
+            old = self.machine_csr(UC_RISCV_REG_MSTATUS)
+            if access.writes:
+                operand = access.src if access.immediate else self.uc.reg_read(UC_RISCV_REG_X0 + access.src)
+                self.set_machine_csr(UC_RISCV_REG_MSTATUS, pv.legal_mstatus(old, access.new_value(old, operand)))
+        self._write_rd(access.rd, old)
+        self.counters[INSTRET] = instret + 1
+        self.counters[BLOCK_LEN] = 0
 
     def _write_rd(self, rd: int, value: int) -> None:
         if rd:
@@ -404,6 +440,18 @@ class FastHart(HartBase):
             return uc.reg_read(reg)
         finally:
             uc.reg_write(UC_RISCV_REG_PRIV, priv)
+
+    def set_machine_csr(self, reg: int, value: int) -> None:
+        """Write a machine-mode CSR whatever the privilege (see machine_csr)."""
+        uc = self.uc
+        priv = uc.reg_read(UC_RISCV_REG_PRIV)
+        if priv != pv.PRIV_M:
+            uc.reg_write(UC_RISCV_REG_PRIV, pv.PRIV_M)
+        try:
+            uc.reg_write(reg, value)
+        finally:
+            if priv != pv.PRIV_M:
+                uc.reg_write(UC_RISCV_REG_PRIV, priv)
 
     def enter_trap(self, cause: int, epc: int, tval: int) -> None:
         uc = self.uc
@@ -462,11 +510,16 @@ class FastHart(HartBase):
         state = {f"x{i}": uc.reg_read(UC_RISCV_REG_X0 + i) for i in range(1, 32)}
         state.update({f"f{i}": uc.reg_read(UC_RISCV_REG_F0 + i) & (1 << 64) - 1 for i in range(32)})
         state["pc"] = self.pc
-        state["fcsr"] = uc.reg_read(UC_RISCV_REG_FCSR) & 0xFF
-        for name, reg in (("mepc", UC_RISCV_REG_MEPC), ("mcause", UC_RISCV_REG_MCAUSE), ("mtval", UC_RISCV_REG_MTVAL)):
-            state[name] = uc.reg_read(reg)
-        for name, reg in (("mstatus", UC_RISCV_REG_MSTATUS), ("mtvec", UC_RISCV_REG_MTVEC), ("mscratch", UC_RISCV_REG_MSCRATCH)):
-            state[name] = uc.reg_read(reg)
+        state["fcsr"] = self.machine_csr(UC_RISCV_REG_FCSR) & 0xFF
+        for name, reg in (
+            ("mepc", UC_RISCV_REG_MEPC),
+            ("mcause", UC_RISCV_REG_MCAUSE),
+            ("mtval", UC_RISCV_REG_MTVAL),
+            ("mstatus", UC_RISCV_REG_MSTATUS),
+            ("mtvec", UC_RISCV_REG_MTVEC),
+            ("mscratch", UC_RISCV_REG_MSCRATCH),
+        ):
+            state[name] = self.machine_csr(reg)  # Unicorn hides M-mode CSRs from U-mode reads
         state["priv"] = uc.reg_read(UC_RISCV_REG_PRIV)
         state["instret"] = self.instret
         return state
