@@ -31,6 +31,7 @@ test: setup
 
 bench: setup
 	$(BIN)/python bench/bench_fast.py
+	$(BIN)/python bench/bench_detailed.py
 
 clean:
 	rm -rf $(BUILD) .pytest_cache
