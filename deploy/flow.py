@@ -29,6 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 KERNELS = ROOT / "firmware" / "kernels"
 DEPLOY_CSRC = Path(__file__).resolve().parent / "csrc"
 L2_BYTES = 8 * 1024 * 1024
+L2_MAX_BYTES = 256 * 1024 * 1024
 """L2 of the linker script (firmware/runtime/link.ld): code, constants and L2 activations."""
 CODE_RESERVE = 256 * 1024
 """L2 kept for code, the C library and the input data copies when checking the fit up front."""
@@ -60,6 +61,7 @@ class BuiltNetwork:
     workdir: Path
     sources: list[Path]
     elf: Path
+    l2_bytes: int = 8 * 1024 * 1024  # L2 size the ELF is linked for and simulated with
 
 
 @dataclass
@@ -107,12 +109,18 @@ def build(graph: Graph, inputs: Mapping[str, np.ndarray], options: DeployOptions
         f"{plan.unshared_bytes} B without reuse)"
     )
     needed = plan.l2_bytes + 2 * plan.input_bytes + CODE_RESERVE
-    if needed > L2_BYTES:
-        where = "constants" if plan.placement != L2 else "constants and activations"
+    # PLATFORM.md: L2 is 8 MiB by default and configurable; a network whose weights do not fit
+    # gets the next power of two (the paper's weights live in off-cluster memory).
+    l2_bytes = L2_BYTES
+    while l2_bytes < needed:
+        l2_bytes *= 2
+    if l2_bytes > L2_MAX_BYTES:
         raise DeployError(
-            f"the network needs {needed / 2**20:.1f} MiB of L2 ({where}, code), the cluster has "
-            f"{L2_BYTES / 2**20:.0f} MiB; deploy fewer layers (--layers) or a shorter sequence (--seq)"
+            f"the network needs {needed / 2**20:.1f} MiB of L2, more than the {L2_MAX_BYTES >> 20} MiB the "
+            "memory map allows; deploy fewer layers (--layers) or a shorter sequence (--seq)"
         )
+    if l2_bytes > L2_BYTES:
+        say(f"L2 enlarged to {l2_bytes >> 20} MiB for {needed / 2**20:.1f} MiB of constants and code")
     workdir.mkdir(parents=True, exist_ok=True)
     sources = generate(network, plan, data).write(workdir)
     say(f"generated {', '.join(p.name for p in sources)} in {workdir}; compiling")
@@ -120,11 +128,12 @@ def build(graph: Graph, inputs: Mapping[str, np.ndarray], options: DeployOptions
     c_sources = [p for p in sources if p.suffix == ".c"]
     try:
         elf = build_program(
-            [*c_sources, *kernel_sources], workdir / "network.elf", opt=options.opt, include_dirs=[KERNELS, DEPLOY_CSRC, workdir]
+            [*c_sources, *kernel_sources], workdir / "network.elf", opt=options.opt, include_dirs=[KERNELS, DEPLOY_CSRC, workdir],
+            l2_bytes=l2_bytes,
         )
     except SimError as error:
         raise DeployError(str(error).splitlines()[0]) from None
-    return BuiltNetwork(network, plan, workdir, sources, elf)
+    return BuiltNetwork(network, plan, workdir, sources, elf, l2_bytes)
 
 
 def simulate(built: BuiltNetwork, options: DeployOptions, progress=None) -> DeployResult:
@@ -139,7 +148,7 @@ def simulate(built: BuiltNetwork, options: DeployOptions, progress=None) -> Depl
         config = ClusterConfig(
             cores=options.cores, engine=options.engine, check_alignment=options.check_alignment,
             l1_kib=options.l1_kib, stack_bytes=options.stack_bytes, freq_mhz=options.freq_mhz,
-            max_cycles=options.max_cycles, timeout_s=options.timeout_s,
+            max_cycles=options.max_cycles, timeout_s=options.timeout_s, l2_kib=built.l2_bytes // 1024,
         )  # fmt: skip
         say(f"simulating on {options.cores} compute core{'s' if options.cores != 1 else ''} + DMA core ({options.engine} engine)")
         cluster = Cluster(str(built.elf), config, sink=sink)

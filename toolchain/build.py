@@ -18,6 +18,9 @@ COMPILER_NAMES = ("riscv64-unknown-elf-gcc", "riscv32-unknown-elf-gcc")
 INSTALL_HINT = "install it with: apt-get install gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf (or run `make setup`)"
 
 
+DEFAULT_L2 = "LENGTH = 8M"  # the L2 line of firmware/runtime/link.ld
+
+
 class BuildError(SimError):
     exit_status = 2
 
@@ -52,8 +55,10 @@ def build_program(
     include_dirs: list[str | Path] = (),
     defines: list[str] = (),
     extra_flags: list[str] = (),
+    l2_bytes: int | None = None,
 ) -> Path:
-    """Compile `sources` with the runtime into `output`; returns the ELF path."""
+    """Compile `sources` with the runtime into `output`; returns the ELF path. `l2_bytes`
+    links for an L2 of that size instead of the default 8 MiB (run with the same l2_kib)."""
     gcc = find_compiler()
     rt = firmware_dir() / "runtime"
     sources = [Path(s) for s in sources]
@@ -62,6 +67,13 @@ def build_program(
             raise BuildError(f"{s}: no such source file")
     output = Path(output)
     output.parent.mkdir(parents=True, exist_ok=True)
+    script = rt / "link.ld"
+    if l2_bytes is not None:
+        text = script.read_text()
+        if DEFAULT_L2 not in text:
+            raise BuildError(f"{script}: no '{DEFAULT_L2}' to resize")
+        script = output.with_suffix(".ld")
+        script.write_text(text.replace(DEFAULT_L2, f"LENGTH = {l2_bytes // 1024}K"))
     cmd = [
         gcc,
         "--specs=picolibc.specs",
@@ -70,7 +82,7 @@ def build_program(
         "-g",
         *C_FLAGS,
         "-nostartfiles",
-        f"-T{rt / 'link.ld'}",
+        f"-T{script}",
         "-Wl,--gc-sections",
         "-Wl,--no-warn-rwx-segments",
         f"-I{rt}",
