@@ -20,6 +20,7 @@ def _run(args) -> int:
         freq_mhz=args.freq_mhz,
         engine=args.engine,
         check_alignment=args.check_alignment,
+        strict=args.strict,
     )
     if args.lockstep:
         return _lockstep(args, config)
@@ -81,6 +82,11 @@ def parser() -> argparse.ArgumentParser:
         dest="check_alignment",
         action="store_false",
         help="let misaligned loads/stores succeed instead of trapping (much faster fast engine)",
+    )
+    r.add_argument(
+        "--strict",
+        action="store_true",
+        help="stop with an error when a DMA/ITA destination is used before its transfer or job has completed",
     )
     r.add_argument("--report", choices=["text", "json", "none"], default="text", help="run report on stderr")
     r.add_argument("--lockstep", action="store_true", help="run fast and detailed engines side by side, stop at the first difference")

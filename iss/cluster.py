@@ -4,18 +4,25 @@ import time
 
 from . import memmap as mm
 from .config import ClusterConfig
+from .dma import DmaEngine, DmaFrontend
 from .elf import Program, load_program
 from .errors import DeadlockError, LimitError, ProgramError
+from .events import ClusterEvents
 from .hart import HartState
+from .ita.peripheral import ItaPeripheral
 from .memory import Memory
 from .output import HartOutput
 from .peripherals import ClusterPeripherals
-from .report import HartReport, RunReport
+from .report import DmaReport, HartReport, ItaReport, RunReport
+from .strict import Guard
 
 # Upper bound of a translated block's length in instructions (QEMU's TCG_MAX_INSNS).
 _MAX_BLOCK = 512
 
-FAST_TIMING = "1 cycle per instruction plus barrier and wfi waits; no latencies of PLATFORM.md section 6"
+FAST_TIMING = (
+    "1 cycle per instruction plus barrier and wfi waits; no latencies of PLATFORM.md section 6, "
+    "except in SSR/FREP code, which the detailed engine runs"
+)
 
 
 class Cluster:
@@ -35,6 +42,11 @@ class Cluster:
         self.tohost_page = self.tohost & ~(mm.PAGE - 1) if in_l2 else None
         self.output = HartOutput(sink)
         self.peripherals = ClusterPeripherals(self)
+        # DMA and ITA (iss/dma.py, iss/ita/peripheral.py), strict-mode registry (iss/strict.py)
+        self.guard = Guard(self)
+        self.dma = DmaEngine(self)
+        self.dma_frontend = DmaFrontend(self)
+        self.ita = ItaPeripheral(self)
         self.finished = False
         self.exit_code: int | None = None
         self.traces = None
@@ -49,6 +61,7 @@ class Cluster:
         else:
             hart_class = FastHart
         self.harts = [hart_class(i, self, self.program.entry) for i in range(self.config.num_harts)]
+        self.events = ClusterEvents(self)  # DMA/ITA completion events for wfi (iss/events.py)
         self.wall_seconds = 0.0
 
     # -- services for the harts ----------------------------------------------------------
@@ -211,7 +224,10 @@ class Cluster:
     def report(self) -> RunReport:
         cfg = self.config
         harts = [
-            HartReport(h.hart_id, "dma" if h.hart_id == cfg.cores else "core", h.instret, h.stall_cycles, h.cycles, h.state.value)
+            HartReport(
+                h.hart_id, "dma" if h.hart_id == cfg.cores else "core", h.instret, h.stall_cycles, h.cycles, h.state.value,
+                handoff_instructions=h.handoff.instructions if getattr(h, "handoff", None) is not None else 0,
+            )
             for h in self.harts
         ]
         return RunReport(
@@ -221,7 +237,10 @@ class Cluster:
             exit_code=self.exit_code if self.exit_code is not None else 0,
             cycles=max(h.cycles for h in harts),
             instructions=sum(h.instructions for h in harts),
+            handoff_instructions=sum(h.handoff_instructions for h in harts),
             harts=harts,
             freq_mhz=cfg.freq_mhz,
             wall_seconds=self.wall_seconds,
+            ita=ItaReport(self.ita.jobs, self.ita.busy_cycles, self.ita.macs, self.ita.utilisation),
+            dma=DmaReport(self.dma.transfers, self.dma.bytes, self.dma.busy_cycles),
         )

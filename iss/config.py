@@ -23,6 +23,19 @@ class ClusterConfig:
     # Unicorn memory hook, which also makes every pc seen by peripherals exact; it costs the
     # fast engine most of its speed (iss/fast/native.py). Off: misaligned accesses just work.
     check_alignment: bool = True
+    # Strict mode (on in tests): a DMA or ITA destination is poisoned until the transfer or job
+    # has completed in simulated time; reading it earlier (or writing a source or destination
+    # still in use) stops the run with an error naming hart, pc, address and txid/job.
+    strict: bool = False
+    # DMA (PLATFORM.md sections 5 and 6): a transfer takes setup + ceil(row/bytes_per_cycle)
+    # per row, + the L2 latency once when L2 is its source or destination; transfers queue.
+    dma_setup_cycles: int = 20
+    dma_bytes_per_cycle: int = 64
+    dma_l2_latency: int = 10
+    # ITA: job contexts of the HWPE controller (N_CONTEXT) and the softmax it implements
+    # (iss.ita.SoftmaxVariant value); its timing model is iss.ita.peripheral.ItaTiming.
+    ita_contexts: int = 4
+    ita_softmax: str = "ita-paper"
 
     def __post_init__(self):
         if self.engine not in ENGINES:
@@ -41,6 +54,12 @@ class ClusterConfig:
             raise BadInputError("--max-cycles must be positive")
         if self.timeout_s is not None and self.timeout_s <= 0:
             raise BadInputError("--timeout must be positive")
+        if self.dma_setup_cycles < 0 or self.dma_bytes_per_cycle < 1 or self.dma_l2_latency < 0:
+            raise BadInputError("DMA timing: setup and L2 latency must be >= 0, bytes per cycle >= 1")
+        if not 1 <= self.ita_contexts <= 16:
+            raise BadInputError(f"ITA job contexts must be 1..16, got {self.ita_contexts}")
+        if self.ita_softmax not in ("ita-paper", "ita-current", "deeploy-itamax", "deeploy-itapartialmax", "quantlib-itapartialmax"):
+            raise BadInputError(f"unknown ITA softmax variant {self.ita_softmax!r}")
 
     @property
     def num_harts(self) -> int:

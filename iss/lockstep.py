@@ -92,7 +92,11 @@ _TIME_CSRS = {0xB00, 0xB80, 0xC00, 0xC80, 0xC01, 0xC81}
 def _sync_time_reads(hf, hd, word: int) -> None:
     access = csr_access(word)
     if access is not None and access.csr in _TIME_CSRS and access.rd:
-        hf._write_rd(access.rd, hd.x[access.rd])
+        handoff = getattr(hf, "handoff", None)
+        if handoff is not None and handoff.active:  # the fast hart runs SSR/FREP code detailed
+            handoff.detailed.x[access.rd] = hd.x[access.rd]
+        else:
+            hf._write_rd(access.rd, hd.x[access.rd])
 
 
 def _compare(fast, detailed, hf, hd, pc, word, steps) -> None:

@@ -25,8 +25,33 @@ SIM_STACK_SIZE = 0xF18
 
 ITA_BASE = 0x1002_2000
 ITA_SIZE = 0x1000
+# ITA HWPE register file (PLATFORM.md section 4, reference/ita.md section 7), 32-bit registers.
+ITA_TRIGGER = 0x00  # write: queue the programmed job
+ITA_ACQUIRE = 0x04  # read: id of the next job, or -1 while no job context is free
+ITA_FINISHED = 0x08  # read: jobs finished so far
+ITA_STATUS = 0x0C  # read: bit 0 busy, bits 11:8 step of the next job (step_e)
+ITA_RUNNING_JOB = 0x10  # read: id of the job running now, or -1
+ITA_SOFT_CLEAR = 0x14  # write: reset the job sequence, counters and internal state (idle only)
+ITA_JOB_REGS = 0x20  # job register i at ITA_JOB_REGS + 4 * i, in ITA_JOB_REG_NAMES order
+ITA_JOB_REG_NAMES = (
+    "INPUT_PTR", "WEIGHT_PTR0", "WEIGHT_PTR1", "BIAS_PTR", "OUTPUT_PTR", "SEQ_LENGTH", "TILES",
+    "EPS_MULT0", "EPS_MULT1", "RIGHT_SHIFT0", "RIGHT_SHIFT1", "ADD0", "ADD1",
+    "CTRL_ENGINE", "CTRL_STREAM", "GELU_B_C", "ACTIVATION_REQUANT",
+)  # fmt: skip
 DMA_BASE = 0x1002_3000
 DMA_SIZE = 0x1000
+# DMA register front-end (project choice, docs/platform-notes.md), 32-bit registers. SRC..REPS
+# are per hart; START, COMPLETED_ID, BUSY and NEXT_ID are the one engine's (shared with Xdma).
+DMA_REG_SRC = 0x00
+DMA_REG_DST = 0x04
+DMA_REG_SIZE = 0x08  # bytes per row (the whole transfer when REPS <= 1)
+DMA_REG_SRC_STRIDE = 0x0C
+DMA_REG_DST_STRIDE = 0x10
+DMA_REG_REPS = 0x14  # rows; 0 and 1 mean a 1-D transfer
+DMA_REG_START = 0x18  # read: start the transfer, returns its txid
+DMA_REG_COMPLETED_ID = 0x1C  # read: id of the last completed transfer (done when >= txid)
+DMA_REG_BUSY = 0x20  # read: 1 while a transfer is in flight
+DMA_REG_NEXT_ID = 0x24  # read: txid the next transfer will get
 ZERO_MEM_BASE = 0x1003_0000
 ZERO_MEM_SIZE = 0x1_0000
 

@@ -12,6 +12,22 @@ class HartReport:
     stall_cycles: int
     cycles: int
     state: str
+    handoff_instructions: int = 0  # fast engine: of `instructions`, those run detailed (SSR/FREP)
+
+
+@dataclass
+class ItaReport:
+    jobs: int = 0
+    busy_cycles: int = 0
+    macs: int = 0
+    mac_utilisation: float = 0.0  # macs / (busy_cycles * 1024)
+
+
+@dataclass
+class DmaReport:
+    transfers: int = 0
+    bytes: int = 0
+    busy_cycles: int = 0
 
 
 @dataclass
@@ -25,6 +41,9 @@ class RunReport:
     harts: list[HartReport] = field(default_factory=list)
     freq_mhz: float = 500.0
     wall_seconds: float = 0.0
+    ita: ItaReport = field(default_factory=ItaReport)
+    dma: DmaReport = field(default_factory=DmaReport)
+    handoff_instructions: int = 0  # fast engine: instructions run by the detailed engine (SSR/FREP hand-off)
 
     @property
     def time_us(self) -> float:
@@ -50,8 +69,13 @@ class RunReport:
             f"engine       {self.engine} ({self.timing_model})",
             f"cycles       {self.cycles}  ({self.time_us:.3f} us at {self.freq_mhz:g} MHz)",
             f"instructions {self.instructions}  ({self.mips:.1f} MIPS on the host, {self.wall_seconds:.2f} s)",
+            f"ita          {self.ita.jobs} jobs, {self.ita.busy_cycles} busy cycles, {self.ita.macs} MACs, "
+            f"MAC utilisation {100 * self.ita.mac_utilisation:.1f}%",
+            f"dma          {self.dma.transfers} transfers, {self.dma.bytes} bytes, {self.dma.busy_cycles} busy cycles",
             "hart  role  instructions  stall cycles      cycles  state",
         ]
+        if self.handoff_instructions:
+            lines.insert(5, f"hand-off     {self.handoff_instructions} instructions ran on the detailed engine (SSR/FREP code)")
         for h in self.harts:
             lines.append(f"{h.hart:>4}  {h.role:<4}  {h.instructions:>12}  {h.stall_cycles:>12}  {h.cycles:>10}  {h.state}")
         return "\n".join(lines)

@@ -185,10 +185,13 @@ def test_exception_without_handler_is_a_clear_error(build):
     assert recent.count(";") == 7  # the last 8 retired instructions
 
 
-def test_custom_instructions_are_not_implemented_yet(build):
+def test_unsupported_custom_instruction_use_is_a_clear_error(build):
+    """scfgwi of 0 to the SSR status register (dm 0, reg 0) would start a stream: not supported
+    (tests/test_ssr_frep.py covers Xssr and Xfrep)."""
     elf = build("detailed/traps.c", defines=["CUSTOM"])
-    with pytest.raises(ProgramError, match=r"scfgwi.*not implemented yet in the detailed engine"):
-        run(elf, "detailed")
+    for engine in ("detailed", "fast"):
+        with pytest.raises(ProgramError, match=r"scfgwi.*SSR status register \(reg 0\) is not supported"):
+            run(elf, engine)
 
 
 # -- single instructions, from hand-written assembly -------------------------------------------------------

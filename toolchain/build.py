@@ -45,7 +45,7 @@ def find_compiler() -> str:
 
 def runtime_sources() -> list[Path]:
     rt = firmware_dir() / "runtime"
-    return [rt / "crt0.S", rt / "snrt.c"]
+    return [rt / "crt0.S", rt / "snrt.c", rt / "ita.c"]  # unused code is dropped (--gc-sections)
 
 
 def build_program(

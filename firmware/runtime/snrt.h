@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <stddef.h>
 #include "snitch_cluster.h"
+#include "ssr.h" /* SSR and FREP (compute cores) */
 
 #define SNRT_L1 __attribute__((section(".l1")))
 #define SNRT_L1_BSS __attribute__((section(".l1bss")))
@@ -61,5 +62,7 @@ static inline void snrt_putchar(char c) { *(volatile uint32_t *)SIM_PUTCHAR = (u
 
 /* End the whole run now with `code` (any hart may call it). */
 void snrt_exit(int code) __attribute__((noreturn));
+
+#include "dma.h" /* snrt_dma_* (Xdma, DMA core) and snrt_dma_reg_* (any hart) */
 
 #endif

@@ -38,6 +38,11 @@ class DataPort:
         # Off (--no-check-alignment): misaligned accesses to RAM are done bytewise, as the fast
         # engine then lets QEMU do them.
         self.check_alignment = getattr(cl.config, "check_alignment", True)
+        # Executors do aligned L1 accesses inline when inline_lo <= address < inline_hi. Strict
+        # mode (iss/strict.py) sends every access through load()/store() to check it against
+        # the memory DMA transfers and ITA jobs are still using.
+        self.guard = cl.guard if cl.guard.enabled else None
+        self.inline_lo, self.inline_hi = (0, 0) if self.guard else (self.l1.base, self.l1.end)
         # Memory-mapped devices: (first address, end, read(offset, size, n, pc), write(offset,
         # size, value, n, pc)). A new device (ITA, DMA front-end) is one more entry here.
         periph = cl.peripherals
@@ -48,6 +53,12 @@ class DataPort:
             (mm.ZERO_MEM_BASE, mm.ZERO_MEM_BASE + mm.ZERO_MEM_SIZE,
              lambda off, size, n, pc: 0,
              lambda off, size, value, n, pc: None),
+            (mm.ITA_BASE, mm.ITA_BASE + mm.ITA_SIZE,
+             lambda off, size, n, pc: cl.ita.read(self._sync(n, pc), off, size, pc),
+             lambda off, size, value, n, pc: cl.ita.write(self._sync(n, pc), off, size, value, pc)),
+            (mm.DMA_BASE, mm.DMA_BASE + mm.DMA_SIZE,
+             lambda off, size, n, pc: cl.dma_frontend.read(self._sync(n, pc), off, size, pc),
+             lambda off, size, value, n, pc: cl.dma_frontend.write(self._sync(n, pc), off, size, value, pc)),
         ]  # fmt: skip
 
     # -- helpers ---------------------------------------------------------------------------------
@@ -69,6 +80,11 @@ class DataPort:
         h.pc = pc
         return h
 
+    def _check_pending(self, a: int, size: int, store: bool, n: int, pc: int) -> None:
+        """Strict mode: the access against the DMA/ITA registrations (raises on a conflict)."""
+        if self.guard.entries:
+            self.guard.check_hart(self._sync(n, pc), a, size, store, n + self.stall[0], pc)
+
     def device(self, a: int):
         for entry in self.devices:
             if entry[0] <= a < entry[1]:
@@ -88,8 +104,12 @@ class DataPort:
         if a & (size - 1):
             if self.check_alignment or self.cluster.memory.locate(a, size) is None:
                 raise Fault(4, a, f"misaligned load from address 0x{a:08x} ({size} B)")
+            if self.guard:
+                self._check_pending(a, size, False, n, pc)
             self._ram(a, size)  # latency
             return int.from_bytes(self.cluster.memory.read(a, size), "little")
+        if self.guard:
+            self._check_pending(a, size, False, n, pc)
         ram = self._ram(a, size)
         if ram is not None:
             views, off = ram
@@ -107,9 +127,13 @@ class DataPort:
         if a & (size - 1):
             if self.check_alignment or self.cluster.memory.locate(a, size) is None:
                 raise Fault(6, a, f"misaligned store to address 0x{a:08x} ({size} B)")
+            if self.guard:
+                self._check_pending(a, size, True, n, pc)
             self._ram(a, size)  # latency
             self.cluster.memory.write(a, value.to_bytes(size, "little"))
             return
+        if self.guard:
+            self._check_pending(a, size, True, n, pc)
         ram = self._ram(a, size)
         if ram is not None:
             views, off = ram
@@ -138,6 +162,8 @@ class DataPort:
         """Read-modify-write of the word at `a`: store op(old, operand); return old."""
         a &= M32
         self.check_amo(a)
+        if self.guard:
+            self._check_pending(a, 4, True, n, pc)
         ram = self._ram(a, 4) if a & ~(mm.PAGE - 1) != self.tohost_page else None
         if ram is not None:
             views, off = ram
@@ -155,6 +181,8 @@ class DataPort:
         """sc.w: store `value` if the word at `a` still holds `reserved` (QEMU's rule); True if stored."""
         a &= M32
         self.check_amo(a)
+        if self.guard:
+            self._check_pending(a, 4, False, n, pc)
         l1, l2 = self.l1, self.l2
         if l1.base <= a < l1.end:
             current = l1.u[4][(a - l1.base) >> 2]

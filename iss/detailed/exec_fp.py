@@ -82,7 +82,8 @@ def _operand_reader(h, kind: str, index: int):
     if kind == "d":
         return lambda: f[index]
     if kind == "s":
-        return lambda: unbox(f[index])
+        ub = getattr(h, "unbox", unbox)  # a fast hart's hand-off instance reads QEMU's unboxed f32
+        return lambda: ub(f[index])
     if kind == "w":
         return lambda: f[index] & M32
     return lambda: x[index]
@@ -143,7 +144,7 @@ executes(*OPS)(_fpu)
 @executes("flw", "fld")
 def fp_load(h, d, pc):
     x, f, fr, port = h.x, h.f, h.fready, h.port
-    load, lo, hi = port.load, port.l1.base, port.l1.end
+    load, lo, hi = port.load, port.inline_lo, port.inline_hi  # (0, 0) in strict mode: all via load()
     size = 4 if d.name == "flw" else 8
     v = port.l1.u[size]
     shift, box = (2, BOX) if size == 4 else (3, 0)
@@ -168,7 +169,7 @@ def fp_load(h, d, pc):
 @executes("fsw", "fsd")
 def fp_store(h, d, pc):
     x, f, fr, st, port = h.x, h.f, h.fready, h._st, h.port
-    store, lo, hi = port.store, port.l1.base, port.l1.end
+    store, lo, hi = port.store, port.inline_lo, port.inline_hi  # (0, 0) in strict mode: all via store()
     size = 4 if d.name == "fsw" else 8
     v = port.l1.u[size]
     shift, mask = (2, M32) if size == 4 else (3, (1 << 64) - 1)

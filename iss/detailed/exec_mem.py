@@ -24,7 +24,7 @@ STORES = {
 _LOAD = """
 def build(h, d, pc):
     x, port = h.x, h.port
-    load, lo, hi, v = port.load, port.l1.base, port.l1.end, port.l1.{view}
+    load, lo, hi, v = port.load, port.inline_lo, port.inline_hi, port.l1.{view}
     a, r, imm, nxt = d.rs1, wreg(d.rd), d.imm, pc + 4
     def run(n):
         ad = x[a] + imm
@@ -39,7 +39,7 @@ def build(h, d, pc):
 _STORE = """
 def build(h, d, pc):
     x, port = h.x, h.port
-    store, lo, hi, v = port.store, port.l1.base, port.l1.end, port.l1.{view}
+    store, lo, hi, v = port.store, port.inline_lo, port.inline_hi, port.l1.{view}
     a, b, imm, nxt = d.rs1, d.rs2, d.imm, pc + 4
     def run(n):
         ad = x[a] + imm

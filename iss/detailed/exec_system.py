@@ -17,12 +17,9 @@ def csr_instruction(h, d, pc):
     if csr == mm.CSR_BARRIER:
         return _barrier(h, d, pc)
     if csr == mm.CSR_SSR:
-        fault = illegal(d, f"illegal instruction (CSR ssr 0x{csr:03x}: stream registers are {NOT_YET})")
+        from .exec_snitch import ssr_csr
 
-        def ssr(n):
-            raise fault
-
-        return ssr
+        return ssr_csr(h, d, pc, access)
     x, st, r, src, nxt = h.x, h._st, wreg(access.rd), access.src, pc + 4
     reads, writes, immediate, new_value = access.reads, access.writes, access.immediate, access.new_value
     fault = illegal(d, f"illegal instruction (CSR 0x{csr:03x})")
@@ -111,8 +108,9 @@ def wfi(h, d, pc):
         if h.priv < pv.PRIV_M and h.mstatus & csrfile.MSTATUS_TW:
             raise fault
         h.wait_pc = pc
-        h.state = HartState.WFI
-        raise Stop(nxt)
+        if h.cluster.events.wfi(h, n + 1 + h._st[0]):  # else a latched DMA/ITA event: no sleep (events.py)
+            h.state = HartState.WFI
+        raise Stop(nxt)  # leave the loop either way, as the fast engine (interrupts are checked)
 
     return run
 

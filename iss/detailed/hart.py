@@ -20,6 +20,7 @@ from ..errors import ProgramError
 from ..hart import HartBase, HartState
 from .access import DataPort
 from .common import X_SINK, Fault, Stop
+from .ssr import SsrUnit
 from .timing import DEFAULT_TIMING
 from .translate import int_destination, int_sources, translate
 
@@ -52,6 +53,13 @@ class DetailedHart(HartBase):
         self._window: dict[int, tuple] = {}
         self.cache: dict = {}
         self.port = DataPort(self)
+        # Xssr and Xfrep, compute cores only: the streamer (ssr.py) and the step closure of the
+        # running FREP loop (frep.py). A fast hart's hand-off instance (iss/fast/handoff.py) has
+        # handoff_mode set; it leaves its run loop when `leave` is set (streams off, no FREP).
+        self.ssr = SsrUnit(self.port.l1) if hart_id < cluster.config.cores else None
+        self.frep = None
+        self.handoff_mode = False
+        self.leave = False
 
     @property
     def timing_model(self) -> str:
@@ -83,7 +91,7 @@ class DetailedHart(HartBase):
         end = n + quantum
         get, miss, hist, res, st = self.cache.get, self._miss, self._history, self.reservation, self._st
         grace = 0 if _step else RESERVATION_GRACE
-        while self.state is HartState.RUNNING and n < end and not cl.finished:
+        while self.state is HartState.RUNNING and n < end and not cl.finished and not self.leave:
             if self.sim_csrs.pending_interrupts():
                 self._take_interrupt()
             pc = self.pc
@@ -172,8 +180,11 @@ class DetailedHart(HartBase):
             self.state = HartState.EXITED
             raise ProgramError(self.describe(pc, f"{detail}, and no trap handler is installed (mtvec = 0)"))
         self.enter_trap(fault.cause, pc, fault.tval)
+        if self.handoff_mode and not self.ssr.enabled:
+            self.leave = True
 
     def enter_trap(self, cause: int, epc: int, tval: int) -> None:
+        self.frep = None  # a trap inside an FREP body cancels the rest of the loop
         self.mstatus = pv.trap_state(self.mstatus, self.priv)
         self.mepc = epc
         self.mcause = cause
@@ -188,8 +199,8 @@ class DetailedHart(HartBase):
         """Take the highest pending enabled interrupt (Snitch: MCIP 19), as the fast engine: at
         the start of a run and after a trap or stop. True if taken."""
         pending = self.sim_csrs.pending_interrupts()
-        if not pending or not self.interrupts_enabled() or self.mtvec == 0:
-            return False
+        if not pending or not self.interrupts_enabled() or self.mtvec == 0 or self.frep is not None:
+            return False  # (an interrupt waits for a running FREP loop to end)
         self.enter_trap(pv.INTERRUPT | (pending.bit_length() - 1), self.pc, 0)
         return True
 

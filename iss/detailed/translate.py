@@ -7,8 +7,9 @@ with iss.isa and handed to the executor registered for its mnemonic.
 
 from .. import privileged as pv
 from ..isa import ENCODINGS, CompressedInstruction, IllegalInstruction, decode
-from . import exec_custom, exec_fp, exec_int, exec_mem, exec_system  # noqa: F401  (register executors)
+from . import exec_custom, exec_dma, exec_fp, exec_int, exec_mem, exec_snitch, exec_system  # noqa: F401  (register executors)
 from .common import EXECUTORS, Fault
+from .ssr import ssr_wrap
 
 _missing = [e.name for e in ENCODINGS if e.name not in EXECUTORS]
 assert not _missing, f"instructions without an executor in the detailed engine: {_missing}"
@@ -33,7 +34,14 @@ def translate(h, pc: int):
     except IllegalInstruction as exc:
         detail = "illegal instruction" if exc.reason == "unknown instruction" else f"illegal instruction: {exc.reason}"
         return _raiser(Fault(pv.CAUSE_ILLEGAL_INSTRUCTION, word, detail))
-    return EXECUTORS[d.name](h, d, pc)
+    return build(h, d, pc)
+
+
+def build(h, d, pc: int):
+    """The closure of the decoded instruction `d` at `pc`: its executor's, made stream-aware on a
+    core with SSRs when it names ft0..ft2 (ssr.py). FREP builds its staggered variants with it."""
+    fn = EXECUTORS[d.name](h, d, pc)
+    return ssr_wrap(h, d, pc, fn) if h.ssr is not None else fn
 
 
 def int_sources(word: int) -> tuple[int, ...]:

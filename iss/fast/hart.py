@@ -53,6 +53,8 @@ from .. import privileged as pv
 from ..errors import ProgramError
 from ..hart import HartBase, HartState, Stop
 from ..sim_csrs import MACHINE_FILTERED_CSRS, IllegalCsr
+from . import handoff
+from . import strict_hook, xdma
 from .fp_served import FpIllegal, execute_served_fp, is_served_fp
 from . import native
 from .native import BLOCK_LEN, BLOCK_PC, BUDGET, FETCH_MISALIGNED, INSTRET
@@ -85,6 +87,7 @@ class FastHart(HartBase):
         self._fault: _Fault | None = None
         self._last_access = (-1, -1, 0, 0)  # (block run, pc, first, end address) found by _access_pc
         self._trap_loop = (-1, -1, 0)  # (handler pc, instret, repeats) of the last exception taken
+        self.handoff: handoff.Handoff | None = None  # the detailed hart for SSR/FREP code (handoff.py)
         self._map_memory()
         native.add_block_counter(uc, self.counters)
         self.align_state = None  # numpy state of the misaligned-access hook, when installed
@@ -92,6 +95,8 @@ class FastHart(HartBase):
             ram = [(base, base + buf.size) for _, base, buf in cluster.memory.regions]
             self.align_state = native.new_alignment_state(ram)
             native.add_alignment_check(uc, self.align_state)
+        # strict mode: the DMA/ITA pending-memory check (strict_hook.py; needs cluster.guard)
+        self.strict_state = strict_hook.install(self) if cluster.config.strict else None
         uc.hook_add(UC_HOOK_INTR, self._on_exception)
         uc.hook_add(UC_HOOK_INSN_INVALID, self._on_invalid)
         uc.hook_add(
@@ -119,6 +124,8 @@ class FastHart(HartBase):
             uc.mmio_map(tohost_page, mm.PAGE, self._tohost_read, None, self._tohost_write, None)
         uc.mmio_map(mm.PERIPH_BASE, mm.PERIPH_SIZE, self._periph_read, None, self._periph_write, None)
         uc.mmio_map(mm.ZERO_MEM_BASE, mm.ZERO_MEM_SIZE, lambda *a: 0, None, lambda *a: None, None)
+        uc.mmio_map(mm.ITA_BASE, mm.ITA_SIZE, *xdma.mmio(self, cl.ita, mm.ITA_BASE))
+        uc.mmio_map(mm.DMA_BASE, mm.DMA_SIZE, *xdma.mmio(self, cl.dma_frontend, mm.DMA_BASE))
 
     def _access_pc(self, address: int, store: bool) -> int:
         """pc of the load/store/AMO now accessing `address` (called from a memory callback).
@@ -204,6 +211,9 @@ class FastHart(HartBase):
         c = self.counters
         end = int(c[INSTRET]) + quantum
         while self.state is HartState.RUNNING and c[INSTRET] < end and not self.cluster.finished:
+            if self.handoff is not None and self.handoff.active:
+                self.handoff.run(int(end - c[INSTRET]))  # SSR/FREP code: on the detailed engine
+                continue
             if self.sim_csrs.pending_interrupts():
                 self._take_interrupt()
             c[BUDGET] = end
@@ -263,6 +273,8 @@ class FastHart(HartBase):
                 store = True  # SC and AMOs: store/AMO address misaligned
             self._fault = self._misaligned(pc, address, size, store)
             c[INSTRET] = self.retired_before(pc)
+        if self.strict_state is not None:
+            strict_hook.collect(self)  # an access to memory a DMA/ITA still uses (strict mode)
 
     @staticmethod
     def _misaligned(pc: int, address: int, size: int, store: bool) -> _Fault:
@@ -331,11 +343,17 @@ class FastHart(HartBase):
             if self.uc.reg_read(UC_RISCV_REG_PRIV) < pv.PRIV_M and self.machine_csr(UC_RISCV_REG_MSTATUS) & pv.MSTATUS_TW:
                 raise _Fault(pv.CAUSE_ILLEGAL_INSTRUCTION, pc, word, "wfi in U-mode with mstatus.TW set")
             self.wait_pc = pc
+            if not self.cluster.events.wfi(self, self.retired_before(pc) + 1 + self.stall_cycles):
+                return self.stop_after(pc)  # a latched DMA/ITA completion event: no sleep (events.py)
             return self.stop_after(pc, HartState.WFI)
         if word == pv.EBREAK:
             raise _Fault(pv.CAUSE_BREAKPOINT, pc, pc)
+        if xdma.is_xdma(word):  # custom-1 funct3 000: the DMA core's Xdma (xdma.py)
+            return xdma.execute(self, pc, word)
         if is_served_fp(word):
             return self._execute_served_fp(pc, word)
+        if handoff.handles(word):  # Xssr configuration, frep
+            return handoff.execute_trapped(self, pc, word)
         raise _Fault(pv.CAUSE_ILLEGAL_INSTRUCTION, pc, word, "illegal instruction")
 
     def _execute_csr(self, pc: int, word: int, access: pv.CsrAccess) -> None:
@@ -356,7 +374,7 @@ class FastHart(HartBase):
                 self.cluster.barrier_arrive(self)
                 return
             if access.csr == mm.CSR_SSR:
-                raise IllegalCsr(access.csr)  # streams arrive with the detailed engine
+                return handoff.execute_ssr_csr(self, pc, word, access, instret)
             if access.csr in MACHINE_FILTERED_CSRS:
                 return self._execute_filtered_csr(access, instret)
             old = self.sim_csrs.read(access.csr, instret, cycles) if access.reads or access.writes else 0
@@ -478,6 +496,8 @@ class FastHart(HartBase):
 
     def step(self) -> None:
         """Execute exactly one instruction (lockstep mode: exact, slow)."""
+        if self.handoff is not None and self.handoff.active:
+            return self.handoff.step()
         c = self.counters
         before = int(c[INSTRET])
         c[BUDGET] = 1 << 62
@@ -503,9 +523,13 @@ class FastHart(HartBase):
             c[INSTRET] = before + 1
             self.pc = self.uc.reg_read(UC_RISCV_REG_PC)
         c[BLOCK_LEN] = 0
+        if self.handoff is not None and self.handoff.active:
+            self.handoff.step()  # the instruction handed the hart over: the detailed hart runs it
 
     def arch_state(self) -> dict[str, int]:
         """Architectural state compared in lockstep (names as the disassembler prints them)."""
+        if self.handoff is not None and self.handoff.active:
+            return self.handoff.detailed.arch_state()
         uc = self.uc
         state = {f"x{i}": uc.reg_read(UC_RISCV_REG_X0 + i) for i in range(1, 32)}
         state.update({f"f{i}": uc.reg_read(UC_RISCV_REG_F0 + i) & (1 << 64) - 1 for i in range(32)})
@@ -533,6 +557,8 @@ class FastHart(HartBase):
             return None
 
     def describe(self, pc: int, what: str) -> str:
+        if self.handoff is not None and self.handoff.active:
+            return self.handoff.detailed.describe(pc, what)
         return self.cluster.describe_fault(self, pc, what, self._recent_pcs(pc))
 
     def _recent_pcs(self, pc: int) -> list[int]:

@@ -28,7 +28,7 @@ asm(".section .text\n"
 int main(void) {
     if (snrt_cluster_core_idx() != 0) return 0;
     uint32_t v = 0, base = (uint32_t)words;
-#ifdef CUSTOM /* an Xssr instruction (scfgwi): not implemented yet in the detailed engine */
+#ifdef CUSTOM /* scfgwi 0 to the SSR status register: starting a stream that way is not supported */
     asm volatile(".insn i 0x2b, 2, x0, %0, 0" ::"r"(v));
 #endif
 #ifndef NO_HANDLER /* without a handler the first exception ends the run with an error */
