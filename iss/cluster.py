@@ -13,6 +13,7 @@ from .ita.peripheral import ItaPeripheral
 from .memory import Memory
 from .output import HartOutput
 from .peripherals import ClusterPeripherals
+from .tcdm import TcdmBanks
 from .report import DmaReport, HartReport, ItaReport, RunReport
 from .strict import Guard
 
@@ -42,6 +43,7 @@ class Cluster:
         self.tohost_page = self.tohost & ~(mm.PAGE - 1) if in_l2 else None
         self.output = HartOutput(sink)
         self.peripherals = ClusterPeripherals(self)
+        self.tcdm = TcdmBanks(self)  # L1 bank arbitration (detailed engine timing)
         # DMA and ITA (iss/dma.py, iss/ita/peripheral.py), strict-mode registry (iss/strict.py)
         self.guard = Guard(self)
         self.dma = DmaEngine(self)

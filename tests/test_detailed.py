@@ -339,3 +339,28 @@ def test_integer_edge_cases(asm):
     x = h.x
     assert [x[12], x[13], x[14], x[15], x[16], x[17]] == [0x8000_0000, 0, 0xFFFF_FFFF, 0x8000_0000, 0x4000_0000, 0xFFFF_FFFF]
     assert [x[18], x[19], x[20], x[21]] == [0xFFFF_FFFF, 1, 0xFFFF_FF80, 0xFF80]
+
+
+def _loop_cycles(build, same_bank: bool, cores: int):
+    import numpy as np
+
+    from iss.cluster import Cluster
+    from iss.config import ClusterConfig
+
+    elf = build("detailed/banks.c", defines=["SAME_BANK"] if same_bank else [])
+    cluster = Cluster(elf, ClusterConfig(cores=cores, engine="detailed"), sink=open("/dev/null", "w"))
+    cluster.run()
+    return np.frombuffer(cluster.read_symbol("cycles"), dtype=np.uint32)[: cores + 1].tolist(), cluster.tcdm.conflicts
+
+
+def test_l1_bank_conflicts_cost_cycles(build):
+    """Own banks: every hart takes the single-hart time. One bank: the arbiter delays the later
+    hart by exactly one cycle for two harts (then their loads interleave), and by more as more
+    harts share the bank."""
+    separate, conflicts = _loop_cycles(build, same_bank=False, cores=8)
+    alone = 3 * 300 + 1  # lw, addi, bnez per iteration, plus the second csrr
+    assert separate == [alone] * 9  # (start-up code elsewhere may still meet in a bank)
+    two, _ = _loop_cycles(build, same_bank=True, cores=1)
+    assert sorted(two) == [alone, alone + 1]  # the hart simulated first wins the bank
+    nine, conflicts = _loop_cycles(build, same_bank=True, cores=8)
+    assert min(nine) == alone and sorted(nine)[1] > alone and sum(nine) > 9 * alone + 8

@@ -42,7 +42,12 @@ class DataPort:
         # mode (iss/strict.py) sends every access through load()/store() to check it against
         # the memory DMA transfers and ITA jobs are still using.
         self.guard = cl.guard if cl.guard.enabled else None
-        self.inline_lo, self.inline_hi = (0, 0) if self.guard else (self.l1.base, self.l1.end)
+        # With L1 bank arbitration (timing.py), every L1 access is booked in the cluster's
+        # TcdmBanks, so none is done inline either.
+        self.banks = cl.tcdm if hart.timing.l1_bank_conflicts and cl.config.cores > 0 else None
+        self.hart_id = hart.hart_id
+        inline = not self.guard and self.banks is None
+        self.inline_lo, self.inline_hi = (self.l1.base, self.l1.end) if inline else (0, 0)
         # Memory-mapped devices: (first address, end, read(offset, size, n, pc), write(offset,
         # size, value, n, pc)). A new device (ITA, DMA front-end) is one more entry here.
         periph = cl.peripherals
@@ -63,10 +68,13 @@ class DataPort:
 
     # -- helpers ---------------------------------------------------------------------------------
 
-    def _ram(self, a: int, size: int):
-        """(views, offset) for an aligned RAM access, counting the L2 latency, else None."""
+    def _ram(self, a: int, size: int, n: int = 0):
+        """(views, offset) for an aligned RAM access, counting the L2 latency and L1 bank
+        conflicts (the hart has retired `n` instructions), else None."""
         l1, l2 = self.l1, self.l2
         if l1.base <= a < l1.end:
+            if self.banks is not None:
+                self.stall[0] += self.banks.access(self.hart_id, n + self.stall[0], a)
             return l1, a - l1.base
         if l2.base <= a < l2.end:
             self.stall[0] += self.l2_stall
@@ -106,11 +114,11 @@ class DataPort:
                 raise Fault(4, a, f"misaligned load from address 0x{a:08x} ({size} B)")
             if self.guard:
                 self._check_pending(a, size, False, n, pc)
-            self._ram(a, size)  # latency
+            self._ram(a, size, n)  # latency
             return int.from_bytes(self.cluster.memory.read(a, size), "little")
         if self.guard:
             self._check_pending(a, size, False, n, pc)
-        ram = self._ram(a, size)
+        ram = self._ram(a, size, n)
         if ram is not None:
             views, off = ram
             return views.u[size][off >> _SHIFT[size]]
@@ -129,12 +137,12 @@ class DataPort:
                 raise Fault(6, a, f"misaligned store to address 0x{a:08x} ({size} B)")
             if self.guard:
                 self._check_pending(a, size, True, n, pc)
-            self._ram(a, size)  # latency
+            self._ram(a, size, n)  # latency
             self.cluster.memory.write(a, value.to_bytes(size, "little"))
             return
         if self.guard:
             self._check_pending(a, size, True, n, pc)
-        ram = self._ram(a, size)
+        ram = self._ram(a, size, n)
         if ram is not None:
             views, off = ram
             views.u[size][off >> _SHIFT[size]] = value
@@ -164,7 +172,7 @@ class DataPort:
         self.check_amo(a)
         if self.guard:
             self._check_pending(a, 4, True, n, pc)
-        ram = self._ram(a, 4) if a & ~(mm.PAGE - 1) != self.tohost_page else None
+        ram = self._ram(a, 4, n) if a & ~(mm.PAGE - 1) != self.tohost_page else None
         if ram is not None:
             views, off = ram
             words = views.u[4]

@@ -21,6 +21,7 @@ class TimingModel:
     fp32_latency: int = 2  # ... of single-precision ones (and fmv.x.w / fmv.w.x)
     l1_banks: int = 32
     l1_bank_bytes: int = 8
+    l1_bank_conflicts: bool = True  # harts meeting in one bank in one cycle wait (iss/tcdm.py)
 
     @property
     def l2_stall(self) -> int:
@@ -30,7 +31,7 @@ class TimingModel:
         return (
             f"1 cycle per instruction; mul +{self.mul_extra}, div/rem +{self.div_extra}; core L2 access "
             f"{self.l2_access} cycles; FP latency fp64 {self.fp64_latency} / fp32 {self.fp32_latency} cycles "
-            "through dependences; barrier and wfi waits; no L1 bank conflicts yet"
+            "through dependences; L1 bank conflicts between cores; barrier and wfi waits"
         )
 
     def fp_latency(self, word: int) -> int:
@@ -41,11 +42,7 @@ class TimingModel:
 DEFAULT_TIMING = TimingModel()
 
 
-# -- L1 bank conflicts: HOOK, not modelled yet ---------------------------------------------------
-# TCDM: 32 banks of 64 bit, bank = (addr >> 3) mod 32 (PLATFORM.md section 3). Conflicts between
-# harts accessing one bank in the same cycle are not modelled yet: every L1 access costs 1 cycle.
-# A model would call l1_bank() for each L1 access (loads, stores and AMOs in exec_mem.py and
-# access.py) together with the hart's current cycle, and add stall cycles on conflicts.
+# -- L1 bank conflicts: iss/tcdm.py arbitrates, access.py books every core L1 access ----------
 
 
 def l1_bank(address: int, timing: TimingModel = DEFAULT_TIMING) -> int:
