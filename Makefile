@@ -6,7 +6,7 @@ BUILD  := build
 APT_PACKAGES := gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup toolchain demo test bench clean
+.PHONY: setup toolchain demo demo-iss test bench clean
 
 setup: toolchain $(VENV)/.installed
 
@@ -22,7 +22,13 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install -q -e '.[test]'
 	touch $@
 
+# The main job: deploy the zoo's small transformer onto ITA + 8 cores, simulate it, show the
+# per-layer cycles and the bit-exact check against the golden executor.
 demo: setup
+	$(BIN)/deploy run tiny
+
+# The simulator on its own: an 8-core int8 GEMM with the run report.
+demo-iss: setup
 	$(BIN)/iss build firmware/examples/gemm.c -o $(BUILD)/gemm.elf
 	$(BIN)/iss run $(BUILD)/gemm.elf
 

@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from deploy.errors import DeployError
+from deploy.lowering.engines import ITA_SOFTMAX_VARIANTS
 
 ZOO_ALIASES = {"dinov2": "dinov2_vits14", "whisper": "whisper_tiny_encoder"}
 
@@ -31,7 +32,7 @@ class CliError(Exception):
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="deploy", description="Deployment flow for the Snitch cluster (+ ITA, to come)."
+        prog="deploy", description="Deployment flow for the Snitch cluster + ITA."
     )
     commands = parser.add_subparsers(dest="command", required=True)
     run = commands.add_parser(
@@ -43,7 +44,10 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("model", help="ONNX file, Deeploy test folder, or zoo name (tiny, mobilebert, dinov2, whisper)")
     run.add_argument("--inputs", metavar="X.npz", help="input data (arrays by graph input name, else in order)")
     run.add_argument("--expect", metavar="Y.npz", help="expected outputs (by output name, else in order)")
-    run.add_argument("--no-ita", action="store_true", help="map everything onto the cores (the only mode for now)")
+    run.add_argument("--no-ita", action="store_true", help="map everything onto the cores (the paper's baseline cluster)")
+    run.add_argument("--ita-softmax", choices=ITA_SOFTMAX_VARIANTS, default="ita-paper",
+                     help="softmax the simulated ITA computes (default ita-paper: the RTL at the paper's time); a "
+                     "graph softmax of another variant runs on the cores")  # fmt: skip
     run.add_argument("--seq", type=int, help="zoo models: tokens (padded to a multiple of 64)")
     run.add_argument("--layers", type=int, help="zoo models: number of encoder layers")
     run.add_argument("--seed", type=int, default=0, help="zoo models: weight seed; ONNX files: random input seed")
@@ -182,6 +186,7 @@ def run(args) -> int:
         placement=args.placement,
         freq_mhz=args.freq_mhz,
         ita=not args.no_ita,
+        ita_softmax=args.ita_softmax,
     )
     if not 1 <= args.cores <= 8:
         raise CliError(f"--cores must be 1..8, got {args.cores}")

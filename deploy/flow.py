@@ -22,7 +22,8 @@ from deploy.codegen import generate
 from deploy.errors import DeployError
 from deploy.golden.executor import typed_input
 from deploy.graph import Graph
-from deploy.lowering import LoweredNetwork, available_engines, lower
+from deploy.lowering import ITA, LoweredNetwork, available_engines, lower
+from deploy.lowering.ita import minimal_region, size_region
 from deploy.memory import L1_RESERVE, L2, MemoryPlan, allocate
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -45,9 +46,11 @@ class DeployOptions:
     stack_bytes: int = 2048
     opt: str = "-O2"
     freq_mhz: float = 500.0
-    ita: bool = False  # map what ITA can run onto ITA (not available yet: everything runs on the cores)
+    ita: bool = False  # map what ITA runs bit for bit onto ITA (deploy/lowering/ita_patterns.py)
+    ita_softmax: str = "ita-paper"  # the softmax the simulated ITA computes (iss.ita.SoftmaxVariant value)
     max_cycles: int | None = None
     timeout_s: float | None = None
+    strict: bool = False  # the simulator stops any access to memory a DMA transfer or ITA job still uses
 
     @property
     def l1_budget(self) -> int:
@@ -62,6 +65,7 @@ class BuiltNetwork:
     sources: list[Path]
     elf: Path
     l2_bytes: int = 8 * 1024 * 1024  # L2 size the ELF is linked for and simulated with
+    ita_region: object | None = None  # deploy.lowering.ita.ItaRegion: the ITA driver's L1 region
 
 
 @dataclass
@@ -76,6 +80,9 @@ class DeployResult:
     program_output: str = ""
     golden: dict[str, np.ndarray] | None = None
     mismatches: dict[str, int] = field(default_factory=dict)
+    layer_dma_bytes: list[int] = field(default_factory=list)
+    ita: object | None = None  # iss.report.ItaReport: jobs, busy cycles, MACs, utilisation
+    dma: object | None = None  # iss.report.DmaReport: transfers, bytes, busy cycles
 
     @property
     def network(self) -> LoweredNetwork:
@@ -101,12 +108,25 @@ def build(graph: Graph, inputs: Mapping[str, np.ndarray], options: DeployOptions
 
     say = progress or (lambda text: None)
     data = _typed_inputs(graph, inputs)
-    network = lower(graph, available_engines(options.ita))
-    plan = allocate(network, options.l1_budget, options.placement)
+    engines = available_engines(options.ita, options.ita_softmax)
+    network = lower(graph, engines)
+    for engine in engines:  # where each node ITA could have taken ran, and why (for the report)
+        if getattr(engine, "last_plan", None) is not None:
+            network.ita_notes = list(engine.last_plan.notes)
+            network.ita_softmax = engine.softmax
+    # ITA's tiles live in a static L1 region next to the activations: its minimal size is
+    # reserved first, whatever L1 the plan leaves free then becomes more tile slots
+    base = minimal_region(network)
+    budget = options.l1_budget - (base.bytes if base else 0)
+    plan = allocate(network, budget, options.placement)
+    region = size_region(network, budget - plan.l1_bytes)
+    network.ita_region = region
+    ita_layers = sum(layer.engine == ITA for layer in network.layers)
     say(
-        f"lowered {network.graph_nodes} nodes to {len(network.layers)} layers; constants {plan.constant_bytes} B in L2, "
-        f"activations {plan.activation_bytes} B in {plan.placement} (arena {plan.arena_bytes} B, "
-        f"{plan.unshared_bytes} B without reuse)"
+        f"lowered {network.graph_nodes} nodes to {len(network.layers)} layers ({ita_layers} on ITA); constants "
+        f"{plan.constant_bytes} B in L2, activations {plan.activation_bytes} B in {plan.placement} (arena "
+        f"{plan.arena_bytes} B, {plan.unshared_bytes} B without reuse)"
+        + (f"; ITA region {region.bytes} B in L1" if region else "")
     )
     needed = plan.l2_bytes + 2 * plan.input_bytes + CODE_RESERVE
     # PLATFORM.md: L2 is 8 MiB by default and configurable; a network whose weights do not fit
@@ -124,7 +144,7 @@ def build(graph: Graph, inputs: Mapping[str, np.ndarray], options: DeployOptions
     workdir.mkdir(parents=True, exist_ok=True)
     sources = generate(network, plan, data).write(workdir)
     say(f"generated {', '.join(p.name for p in sources)} in {workdir}; compiling")
-    kernel_sources = sorted(KERNELS.glob("*.c")) + [DEPLOY_CSRC / "deploy_kernels.c"]
+    kernel_sources = sorted(KERNELS.glob("*.c")) + [DEPLOY_CSRC / "deploy_kernels.c", DEPLOY_CSRC / "deploy_ita.c"]
     c_sources = [p for p in sources if p.suffix == ".c"]
     try:
         elf = build_program(
@@ -133,7 +153,7 @@ def build(graph: Graph, inputs: Mapping[str, np.ndarray], options: DeployOptions
         )
     except SimError as error:
         raise DeployError(str(error).splitlines()[0]) from None
-    return BuiltNetwork(network, plan, workdir, sources, elf, l2_bytes)
+    return BuiltNetwork(network, plan, workdir, sources, elf, l2_bytes, region)
 
 
 def simulate(built: BuiltNetwork, options: DeployOptions, progress=None) -> DeployResult:
@@ -149,6 +169,7 @@ def simulate(built: BuiltNetwork, options: DeployOptions, progress=None) -> Depl
             cores=options.cores, engine=options.engine, check_alignment=options.check_alignment,
             l1_kib=options.l1_kib, stack_bytes=options.stack_bytes, freq_mhz=options.freq_mhz,
             max_cycles=options.max_cycles, timeout_s=options.timeout_s, l2_kib=built.l2_bytes // 1024,
+            ita_softmax=options.ita_softmax, strict=options.strict,
         )  # fmt: skip
         say(f"simulating on {options.cores} compute core{'s' if options.cores != 1 else ''} + DMA core ({options.engine} engine)")
         cluster = Cluster(str(built.elf), config, sink=sink)
@@ -164,8 +185,13 @@ def simulate(built: BuiltNetwork, options: DeployOptions, progress=None) -> Depl
         outputs[graph_name] = np.frombuffer(raw, dtype=tensor.dtype.newbyteorder("<"))[: tensor.size].astype(tensor.dtype).reshape(tensor.shape)
     cycles = np.frombuffer(cluster.read_symbol("layer_cycles"), dtype="<u4")[: len(network.layers)]
     total = int(np.frombuffer(cluster.read_symbol("network_cycles"), dtype="<u4")[0])
+    try:  # only ITA programs count DMA bytes (otherwise the linker drops the array)
+        moved = np.frombuffer(cluster.read_symbol("layer_dma_bytes"), dtype="<u4")[: len(network.layers)]
+    except KeyError:
+        moved = np.zeros(len(network.layers), np.uint32)
     return DeployResult(built, outputs, [int(c) for c in cycles], total, report.cycles, report.instructions,
-                        report.wall_seconds, sink.getvalue())  # fmt: skip
+                        report.wall_seconds, sink.getvalue(), layer_dma_bytes=[int(b) for b in moved],
+                        ita=report.ita, dma=report.dma)  # fmt: skip
 
 
 def compare(result: DeployResult, expected: Mapping[str, np.ndarray]) -> dict[str, int]:

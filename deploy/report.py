@@ -1,8 +1,12 @@
 """The per-layer report of a deployed run: a text table and a JSON document.
 
-Per layer: name, operators, engine, cycles (core 0's mcycle between the layer barriers), MACs,
-Op/cycle (1 MAC = 2 Op) and the bytes the DMA moved (0 until the DMA exists). Totals: cycles,
-GOp, Op/cycle, and at the clock frequency the time and GOp/s.
+Per layer: name, operators, engine ("ITA" or "cores"), cycles (core 0's mcycle between the layer
+barriers), MACs (the graph's, without ITA's padding), Op/cycle (1 MAC = 2 Op) and the bytes the DMA
+moved for the layer (counted by the ITA driver on the DMA core). Totals: cycles, GOp, Op/cycle, at
+the clock frequency the time and GOp/s; ITA's jobs, busy cycles and MAC utilisation from the
+simulator (busy: MACs done / (busy cycles * 1024), padding included; useful: the graph's MACs on
+ITA / (busy cycles * 1024); active: busy cycles / network cycles); where each node that could go to
+ITA ran and why; the memory plan (L1 activations, ITA's L1 region, L2).
 """
 
 from __future__ import annotations
@@ -10,7 +14,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from deploy.flow import DeployOptions, DeployResult
+from deploy.lowering import ITA
 from deploy.lowering.engines import ITA_AVAILABLE
+
+ENGINE_NAMES = {ITA: "ITA"}
 
 
 @dataclass(frozen=True)
@@ -29,9 +36,10 @@ class LayerRow:
 
 
 def layer_rows(result: DeployResult) -> list[LayerRow]:
+    moved = result.layer_dma_bytes or [layer.dma_bytes for layer in result.network.layers]
     return [
-        LayerRow(i, layer.name, layer.kind, layer.engine, cycles, layer.macs, layer.dma_bytes)
-        for i, (layer, cycles) in enumerate(zip(result.network.layers, result.layer_cycles))
+        LayerRow(i, layer.name, layer.kind, ENGINE_NAMES.get(layer.engine, layer.engine), cycles, layer.macs, dma)
+        for i, (layer, cycles, dma) in enumerate(zip(result.network.layers, result.layer_cycles, moved))
     ]
 
 
@@ -47,9 +55,56 @@ def totals(result: DeployResult, freq_mhz: float) -> dict:
         "freq_mhz": freq_mhz,
         "time_ms": seconds * 1e3,
         "gop_per_s": 2 * macs / seconds / 1e9 if seconds else 0.0,
-        "dma_bytes": sum(layer.dma_bytes for layer in result.network.layers),
+        "dma_bytes": sum(r.dma_bytes for r in layer_rows(result)),
         "program_cycles": result.run_cycles,
     }
+
+
+def ita_summary(result: DeployResult) -> dict:
+    """ITA's share of the run: simulator counters and the graph's MACs on ITA."""
+    rows = layer_rows(result)
+    ita = result.ita
+    on_ita = [r for r in rows if r.engine == "ITA"]
+    graph_macs = sum(r.macs for r in on_ita)
+    busy = ita.busy_cycles if ita else 0
+    cycles = sum(result.layer_cycles)
+    return {
+        "layers": len(on_ita),
+        "layer_cycles": sum(r.cycles for r in on_ita),
+        "graph_macs": graph_macs,
+        "jobs": ita.jobs if ita else 0,
+        "busy_cycles": busy,
+        "macs_done": ita.macs if ita else 0,
+        "busy_utilisation": ita.mac_utilisation if ita else 0.0,
+        "useful_utilisation": graph_macs / (busy * 1024) if busy else 0.0,
+        "active_fraction": busy / cycles if cycles else 0.0,
+        "busy_in_ita_layers": busy / sum(r.cycles for r in on_ita) if on_ita else 0.0,
+        "ita_layer_op_per_cycle": 2 * graph_macs / sum(r.cycles for r in on_ita) if on_ita else 0.0,
+        "share_of_macs": graph_macs / result.network.macs if result.network.macs else 0.0,
+        "dma_transfers": result.dma.transfers if result.dma else 0,
+        "dma_bytes": result.dma.bytes if result.dma else 0,
+        "softmax": getattr(result.network, "ita_softmax", None),
+        "notes": list(getattr(result.network, "ita_notes", None) or []),
+        "region_bytes": result.built.ita_region.bytes if result.built.ita_region else 0,
+    }
+
+
+def grouped_notes(notes: list[str]) -> list[str]:
+    """Notes `name: on the cores (why)` with the same `why` on one line (first name, count)."""
+    import re
+
+    groups: dict[str, list[str]] = {}
+    for note in notes:
+        name, _, why = note.partition(": ")
+        groups.setdefault(why, []).append(name)
+    out = []
+    for why, names in groups.items():
+        if len(names) == 1:
+            out.append(f"{names[0]}: {why}")
+        else:
+            pattern = re.sub(r"\d+", "*", names[0])
+            out.append(f"{pattern} ({len(names)} nodes, e.g. {names[0]}): {why}")
+    return out
 
 
 def ita_note(options: DeployOptions) -> str:
@@ -57,6 +112,11 @@ def ita_note(options: DeployOptions) -> str:
         return (
             "note: ITA mapping is not available yet (the simulator has no ITA peripheral): "
             "every layer runs on the cores, exactly as with --no-ita"
+        )
+    if options.ita:
+        return (
+            f"mode: ITA (softmax variant {options.ita_softmax}) + {options.cores} cores: what ITA computes bit for bit "
+            "runs on ITA, the rest on the cores"
         )
     return "mode: --no-ita, every layer runs on the cores (the paper's baseline cluster)"
 
@@ -76,18 +136,18 @@ def format_report(result: DeployResult, options: DeployOptions, title: str, chec
     plan = result.built.plan
     name_width = min(44, max([len("layer")] + [len(r.name) for r in rows]))
     kind_width = min(28, max([len("ops")] + [len(r.kind) for r in rows]))
-    head = f"{'#':>4}  {'layer':<{name_width}}  {'ops':<{kind_width}}  {'engine':<6}  {'cycles':>10}  {'MACs':>11}  {'Op/cycle':>8}  {'DMA B':>7}"
+    head = f"{'#':>4}  {'layer':<{name_width}}  {'ops':<{kind_width}}  {'engine':<6}  {'cycles':>10}  {'MACs':>11}  {'Op/cycle':>8}  {'DMA B':>9}"
     lines = [title, ita_note(options), "", head, "-" * len(head)]
     for r in rows:
         lines.append(
             f"{r.index:>4}  {_short(r.name, name_width):<{name_width}}  {_short(r.kind, kind_width):<{kind_width}}  "
-            f"{r.engine:<6}  {r.cycles:>10}  {r.macs:>11}  {r.op_per_cycle:>8.2f}  {r.dma_bytes:>7}"
+            f"{r.engine:<6}  {r.cycles:>10}  {r.macs:>11}  {r.op_per_cycle:>8.2f}  {r.dma_bytes:>9}"
         )
     lines.append("-" * len(head))
     label = f"total ({len(rows)} layers)"
     lines.append(
         f"{'':>4}  {label:<{name_width}}  {'':<{kind_width}}  {'':<6}  {total['cycles']:>10}  {total['macs']:>11}  "
-        f"{total['op_per_cycle']:>8.2f}  {total['dma_bytes']:>7}"
+        f"{total['op_per_cycle']:>8.2f}  {total['dma_bytes']:>9}"
     )
     lines += [
         "",
@@ -95,11 +155,24 @@ def format_report(result: DeployResult, options: DeployOptions, title: str, chec
         f"at {options.freq_mhz:g} MHz: {total['time_ms']:.3f} ms, {total['gop_per_s']:.2f} GOp/s",
         f"memory: constants {plan.constant_bytes} B in L2; activations {plan.activation_bytes} B in {plan.placement} "
         f"(arena {plan.arena_bytes} B, {plan.unshared_bytes} B without reuse; inputs {plan.input_bytes} B, "
-        f"outputs {plan.output_bytes} B; L1 budget {plan.l1_budget} B)",
+        f"outputs {plan.output_bytes} B; L1 budget {plan.l1_budget} B)"
+        + (f"; ITA tile region {result.built.ita_region.bytes} B in L1" if result.built.ita_region else ""),
         f"simulation: {result.instructions} instructions, whole program {result.run_cycles} cycles, "
         f"{result.wall_seconds:.2f} s on the host ({options.engine} engine, {options.cores} compute "
         f"core{'s' if options.cores != 1 else ''} + DMA core)",
     ]
+    if options.ita:
+        ita = ita_summary(result)
+        lines.append(
+            f"ITA: {ita['layers']} layers, {ita['graph_macs']} of {result.network.macs} MACs "
+            f"({100 * ita['share_of_macs']:.1f}%); {ita['jobs']} jobs, {ita['busy_cycles']} busy cycles "
+            f"({100 * ita['active_fraction']:.1f}% of the network's cycles, {100 * ita['busy_in_ita_layers']:.1f}% of the "
+            f"ITA layers' cycles: {ita['ita_layer_op_per_cycle']:.0f} Op/cycle there); MAC utilisation while busy "
+            f"{100 * ita['busy_utilisation']:.1f}% (graph MACs only: {100 * ita['useful_utilisation']:.1f}%); "
+            f"DMA {ita['dma_transfers']} transfers, {ita['dma_bytes']} B; L1 region {ita['region_bytes']} B"
+        )
+        for note in grouped_notes(ita["notes"]):
+            lines.append(f"  {note}")
     for description, passed in checks:
         lines.append(f"{'PASS' if passed else 'FAIL'}: {description}")
     return "\n".join(lines)
@@ -112,6 +185,8 @@ def report_json(result: DeployResult, options: DeployOptions, model: str, checks
         "engine": options.engine,
         "ita_requested": options.ita,
         "ita_available": ITA_AVAILABLE,
+        "ita_softmax": options.ita_softmax if options.ita else None,
+        "ita": ita_summary(result) if options.ita else None,
         "layers": [
             {
                 "index": r.index,

@@ -274,15 +274,16 @@ def test_cli_on_conformance_folder_prints_table_and_exits_0(tmp_path):
 
 
 @needs_compiler
-def test_cli_without_no_ita_says_everything_runs_on_the_cores(tmp_path):
+def test_cli_without_no_ita_keeps_what_ita_cannot_run_on_the_cores(tmp_path):
     from deploy.cli import main
 
-    folder = CONFORMANCE / "Kernels" / "Integer" / "Softmax" / "Regular"
+    folder = CONFORMANCE / "Kernels" / "Integer" / "Softmax" / "Regular"  # an iSoftmax: not ITA's softmax
     proc_out = tmp_path / "out.json"
     assert main(["run", str(folder), "--json", str(proc_out)]) == 0
     data = json.loads(proc_out.read_text())
-    assert data["ita_requested"] and not data["ita_available"]
+    assert data["ita_requested"] and data["ita_available"]
     assert {layer["engine"] for layer in data["layers"]} == {"cores"}
+    assert any("iSoftmax" in note and "on the cores" in note for note in data["ita"]["notes"])
 
 
 def test_cli_bad_model_path_is_one_line_error():

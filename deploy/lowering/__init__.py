@@ -58,8 +58,12 @@ def lower(graph: Graph, engines: Sequence[Engine] | None = None) -> LoweredNetwo
     for group in group_layers(graph):
         engine = next((e for e in engines if e.accepts(group, graph)), engines[-1])
         result = engine.lower(group, ctx)
+        if result is None:  # done by another group's layer (ITA absorbed it)
+            continue
         if isinstance(result, View):
             network.views[result.tensor] = result
+        elif isinstance(result, list):
+            network.layers.extend(result)
         else:
             network.layers.append(result)
     bind_outputs(network)

@@ -210,7 +210,7 @@ def lower_requant_shift(ctx: LoweringContext, node: Node) -> list[Step]:
     inners = {inner for length, inner in patterns if length > 1}
     if len(inners) > 1:
         raise fail(node, "mul and add are per channel along different axes")
-    inner = inners.pop() if inners else 1
+    inner = inners.pop() if inners else max(y.size, 1)  # scalar mul and add: one run (the kernel loops per run)
     call = c.RequantShiftCall(x.name, y.name, kind, y.size, mul.name, patterns[0][0], add.name, patterns[1][0], inner,
                               node.attrs.log2d, node.attrs.n_levels, node.attrs.signed)  # fmt: skip
     return [(call,)]
