@@ -62,18 +62,7 @@ def new_counters() -> np.ndarray:
 
 def add_block_counter(uc, counters: np.ndarray) -> None:
     """Attach the native counting hook to `uc`, updating `counters` (kept alive by the caller)."""
-    handle = _uc.uc_hook_h()
-    err = _uc.uclib.uc_hook_add(
-        uc._uch,
-        ctypes.byref(handle),
-        UC_HOOK_BLOCK,
-        ctypes.c_void_p(_count_block.address),
-        ctypes.c_void_p(counters.ctypes.data),
-        ctypes.c_uint64(1),
-        ctypes.c_uint64(0),
-    )
-    if err:
-        raise RuntimeError(f"uc_hook_add failed with Unicorn error {err}")
+    attach_native_hook(uc, UC_HOOK_BLOCK, _count_block, counters)
 
 
 # -- alignment check --------------------------------------------------------------------------
@@ -144,17 +133,24 @@ def new_alignment_state(ram_regions: list[tuple[int, int]]) -> np.ndarray:
     return state
 
 
-def add_alignment_check(uc, state: np.ndarray) -> None:
-    """Attach the native misaligned-access hook to `uc`, recording into `state` (kept alive by the caller)."""
+def attach_native_hook(uc, hook_type: int, callback, state: np.ndarray) -> None:
+    """Register the numba cfunc `callback` as a Unicorn hook of `hook_type` on every address,
+    with `state` (kept alive by the caller) as its user data: through Unicorn's C API, since
+    the Python binding only takes Python callables."""
     handle = _uc.uc_hook_h()
     err = _uc.uclib.uc_hook_add(
         uc._uch,
         ctypes.byref(handle),
-        UC_HOOK_MEM_READ | UC_HOOK_MEM_WRITE,
-        ctypes.c_void_p(_check_alignment.address),
+        hook_type,
+        ctypes.c_void_p(callback.address),
         ctypes.c_void_p(state.ctypes.data),
         ctypes.c_uint64(1),
         ctypes.c_uint64(0),
     )
     if err:
         raise RuntimeError(f"uc_hook_add failed with Unicorn error {err}")
+
+
+def add_alignment_check(uc, state: np.ndarray) -> None:
+    """Attach the native misaligned-access hook to `uc`, recording into `state` (kept alive by the caller)."""
+    attach_native_hook(uc, UC_HOOK_MEM_READ | UC_HOOK_MEM_WRITE, _check_alignment, state)

@@ -15,17 +15,15 @@ State layout (numpy int64[STATE_LEN], one per hart):
   then CAPACITY entries of 5 words: lo, hi, size, period, source (1: only stores conflict).
 """
 
-import ctypes
 
 import numpy as np
 from numba import carray, cfunc
 from unicorn.unicorn_const import UC_HOOK_MEM_READ, UC_HOOK_MEM_WRITE, UC_MEM_WRITE
-from unicorn.unicorn_py3 import unicorn as _uc
 
 from ..errors import ProgramError
 from ..hart import HartState, Stop
 from ..strict import MAX_PENDING
-from .native import _MEM_HOOK_SIG, _UC_RISCV_REG_PC, _emu_stop, _mem_read, _reg_read
+from .native import _MEM_HOOK_SIG, _UC_RISCV_REG_PC, _emu_stop, _mem_read, _reg_read, attach_native_hook
 
 ST_TYPE, ST_ADDR, ST_SIZE, ST_PC, ST_OLD, ST_SAVED, ST_COUNT, ST_RAM = range(8)
 HEADER = ST_RAM + 4
@@ -89,18 +87,7 @@ def install(hart) -> np.ndarray:
     state = np.zeros(STATE_LEN, dtype=np.int64)
     for i, (_, base, buf) in enumerate(cl.memory.regions[:2]):
         state[ST_RAM + 2 * i], state[ST_RAM + 2 * i + 1] = base, base + buf.size
-    handle = _uc.uc_hook_h()
-    err = _uc.uclib.uc_hook_add(
-        hart.uc._uch,
-        ctypes.byref(handle),
-        UC_HOOK_MEM_READ | UC_HOOK_MEM_WRITE,
-        ctypes.c_void_p(_check_pending.address),
-        ctypes.c_void_p(state.ctypes.data),
-        ctypes.c_uint64(1),
-        ctypes.c_uint64(0),
-    )
-    if err:
-        raise RuntimeError(f"uc_hook_add failed with Unicorn error {err}")
+    attach_native_hook(hart.uc, UC_HOOK_MEM_READ | UC_HOOK_MEM_WRITE, _check_pending, state)
     guard = cl.guard
     guard.publish_table = publish
     guard.tables[hart.hart_id] = state
