@@ -73,6 +73,16 @@ class KernelCall:
         return f"{self.kernel_name()}({', '.join([*self.arguments(ref), 'core', 'cores'])});"
 
 
+class OneInOneOutCall(KernelCall):
+    """A kernel that reads the tensor in field `x` and writes the one in field `y`."""
+
+    def reads(self):
+        return (self.x,)
+
+    def writes(self):
+        return (self.y,)
+
+
 # ------------------------------------------------------------------ linear
 
 
@@ -217,7 +227,7 @@ class AddCall(KernelCall):
 
 
 @dataclass(frozen=True)
-class GeluCall(KernelCall):
+class GeluCall(OneInOneOutCall):
     function: ClassVar[str] = "kernel_igelu_s8s32"
     x: str
     y: str
@@ -225,18 +235,12 @@ class GeluCall(KernelCall):
     b: int
     one: int
 
-    def reads(self):
-        return (self.x,)
-
-    def writes(self):
-        return (self.y,)
-
     def arguments(self, ref):
         return [ref(self.x), ref(self.y), c_int(self.size), f"(int8_t){c_int(self.b)}", f"(int16_t){c_int(self.one)}"]
 
 
 @dataclass(frozen=True)
-class HardswishCall(KernelCall):
+class HardswishCall(OneInOneOutCall):
     function: ClassVar[str] = "kernel_ihardswish_s8s32"
     x: str
     y: str
@@ -244,12 +248,6 @@ class HardswishCall(KernelCall):
     one_over_six: int
     six: int
     three: int
-
-    def reads(self):
-        return (self.x,)
-
-    def writes(self):
-        return (self.y,)
 
     def arguments(self, ref):
         return [ref(self.x), ref(self.y), *map(c_int, (self.size, self.one_over_six, self.six, self.three))]
@@ -286,7 +284,7 @@ class ISoftmaxCall(KernelCall):
 
 
 @dataclass(frozen=True)
-class ITAMaxCall(KernelCall):
+class ITAMaxCall(OneInOneOutCall):
     function: ClassVar[str] = "kernel_itamax_s8u8"
     x: str
     y: str
@@ -294,18 +292,12 @@ class ITAMaxCall(KernelCall):
     n: int
     n_levels: int
 
-    def reads(self):
-        return (self.x,)
-
-    def writes(self):
-        return (self.y,)
-
     def arguments(self, ref):
         return [ref(self.x), ref(self.y), c_int(self.rows), c_int(self.n), c_int(self.n_levels)]
 
 
 @dataclass(frozen=True)
-class ITAPartialMaxCall(KernelCall):
+class ITAPartialMaxCall(OneInOneOutCall):
     function: ClassVar[str] = "kernel_itapartialmax_s8u8"
     x: str
     y: str
@@ -313,12 +305,6 @@ class ITAPartialMaxCall(KernelCall):
     n: int
     group_width: int
     n_levels: int
-
-    def reads(self):
-        return (self.x,)
-
-    def writes(self):
-        return (self.y,)
 
     def arguments(self, ref):
         return [ref(self.x), ref(self.y), *map(c_int, (self.rows, self.n, self.group_width, self.n_levels))]
@@ -399,7 +385,7 @@ class NoNormCall(KernelCall):
 
 
 @dataclass(frozen=True)
-class MeanCall(KernelCall):
+class MeanCall(OneInOneOutCall):
     function: ClassVar[str] = "kernel_integer_mean_s8"
     x: str
     y: str
@@ -407,12 +393,6 @@ class MeanCall(KernelCall):
     reduce_len: int
     inner: int
     keepdims: bool
-
-    def reads(self):
-        return (self.x,)
-
-    def writes(self):
-        return (self.y,)
 
     def arguments(self, ref):
         return [ref(self.x), ref(self.y), *map(c_int, (self.outer, self.reduce_len, self.inner, self.keepdims))]
@@ -422,7 +402,7 @@ class MeanCall(KernelCall):
 
 
 @dataclass(frozen=True)
-class TransposeCall(KernelCall):
+class TransposeCall(OneInOneOutCall):
     function: ClassVar[str] = "kernel_transpose"
     x: str
     y: str
@@ -430,19 +410,13 @@ class TransposeCall(KernelCall):
     perm: tuple[int, ...]
     elem_size: int
 
-    def reads(self):
-        return (self.x,)
-
-    def writes(self):
-        return (self.y,)
-
     def arguments(self, ref):
         return [ref(self.x), ref(self.y), c_int(len(self.perm)), c_array("uint32_t", self.in_shape),
                 c_array("uint32_t", self.perm), c_int(self.elem_size)]  # fmt: skip
 
 
 @dataclass(frozen=True)
-class GatherCall(KernelCall):
+class GatherCall(OneInOneOutCall):
     function: ClassVar[str] = "kernel_gather"
     x: str
     y: str
@@ -452,31 +426,19 @@ class GatherCall(KernelCall):
     inner: int
     elem_size: int
 
-    def reads(self):
-        return (self.x,)
-
-    def writes(self):
-        return (self.y,)
-
     def arguments(self, ref):
         return [ref(self.x), ref(self.y), c_array("int32_t", self.indices), c_int(len(self.indices)),
                 *map(c_int, (self.outer, self.axis_len, self.inner, self.elem_size))]  # fmt: skip
 
 
 @dataclass(frozen=True)
-class CopyCall(KernelCall):
+class CopyCall(OneInOneOutCall):
     """A parallel byte copy, as kernel_gather of one index over one row of `size` bytes."""
 
     function: ClassVar[str] = "kernel_gather"
     x: str
     y: str
     size: int
-
-    def reads(self):
-        return (self.x,)
-
-    def writes(self):
-        return (self.y,)
 
     def arguments(self, ref):
         return [ref(self.x), ref(self.y), c_array("int32_t", (0,)), "1", "1", "1", c_int(self.size), "1"]
@@ -517,7 +479,7 @@ class Im2ColCall(KernelCall):
 
 
 @dataclass(frozen=True)
-class MaxPoolCall(KernelCall):
+class MaxPoolCall(OneInOneOutCall):
     """deploy_maxpool2d_{s8,u8}: NCHW planes, padding with the type minimum (golden max_pool)."""
 
     x: str
@@ -534,12 +496,6 @@ class MaxPoolCall(KernelCall):
 
     def kernel_name(self) -> str:
         return "deploy_maxpool2d_u8" if self.x_unsigned else "deploy_maxpool2d_s8"
-
-    def reads(self):
-        return (self.x,)
-
-    def writes(self):
-        return (self.y,)
 
     def arguments(self, ref):
         return [ref(self.x), ref(self.y), *map(c_int, (self.planes, self.height, self.width, *self.kernel,
