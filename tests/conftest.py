@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from toolchain import build_program
+from toolchain import build_program, find_compiler
 
 ROOT = Path(__file__).resolve().parent.parent
 PROGRAMS = ROOT / "tests" / "programs"
@@ -30,6 +30,46 @@ def build(tmp_path_factory):
         return cache[key]
 
     return _build
+
+
+_ASM_PROLOGUE = """
+    .globl _start
+_start:
+    csrr t0, mhartid
+    bnez t0, park
+"""
+_ASM_FPU_ON = """
+    li t0, 0x2000
+    csrs mstatus, t0
+"""
+_ASM_EPILOGUE = """
+exit:
+    li t0, 0x10021f08
+    li t1, 1
+    sw t1, 0(t0)
+park:
+    wfi
+    j park
+"""
+
+
+@pytest.fixture(scope="session")
+def asm_builder(tmp_path_factory):
+    """asm_builder(body, data="", fpu=False) -> ELF running the assembly `body` on hart 0 in
+    M-mode (FPU on when `fpu`), then exiting with 0 through SIM_EXIT; other harts park."""
+    out = tmp_path_factory.mktemp("asm")
+    count = [0]
+
+    def _asm(body: str, data: str = "", fpu: bool = False) -> Path:
+        count[0] += 1
+        src, elf = out / f"t{count[0]}.S", out / f"t{count[0]}.elf"
+        prologue = _ASM_PROLOGUE + (_ASM_FPU_ON if fpu else "")
+        src.write_text(prologue + body + _ASM_EPILOGUE + "\n    .data\n    .balign 8\n" + data + "\n")
+        cmd = [find_compiler(), "-march=rv32imafd", "-mabi=ilp32d", "-nostdlib", "-Wl,-N,-Ttext=0x80000000", "-o", elf, src]
+        subprocess.run(cmd, check=True, capture_output=True, text=True)
+        return elf
+
+    return _asm
 
 
 def run_cli(*args, timeout=300) -> subprocess.CompletedProcess:

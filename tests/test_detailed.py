@@ -4,8 +4,6 @@ checked cycle by cycle, exceptions, and F/D details the fast engine (QEMU 5) doe
 
 import io
 import re
-import subprocess
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -14,7 +12,6 @@ from conftest import PROGRAMS, ROOT, run_cli
 from iss.cluster import Cluster
 from iss.config import ClusterConfig
 from iss.errors import ProgramError
-from toolchain.build import find_compiler
 
 RUNTIME_PROGRAMS = sorted(p.name for p in (PROGRAMS / "runtime").glob("*.c"))
 # Symbols whose values are cycle counts (they differ because only one engine models latencies).
@@ -196,38 +193,10 @@ def test_unsupported_custom_instruction_use_is_a_clear_error(build):
 
 # -- single instructions, from hand-written assembly -------------------------------------------------------
 
-_PROLOGUE = """
-    .globl _start
-_start:
-    csrr t0, mhartid
-    bnez t0, park
-"""
-_EPILOGUE = """
-exit:
-    li t0, 0x10021f08
-    li t1, 1
-    sw t1, 0(t0)
-park:
-    wfi
-    j park
-"""
-
-
 @pytest.fixture(scope="session")
-def asm(tmp_path_factory):
+def asm(asm_builder):
     """asm(body, data="") -> ELF running `body` on hart 0 (in M-mode, FPU off), then exit 0."""
-    out = tmp_path_factory.mktemp("asm")
-    count = [0]
-
-    def _asm(body: str, data: str = "") -> Path:
-        count[0] += 1
-        src, elf = out / f"t{count[0]}.S", out / f"t{count[0]}.elf"
-        src.write_text(_PROLOGUE + body + _EPILOGUE + "\n    .data\n    .balign 8\n" + data + "\n")
-        cmd = [find_compiler(), "-march=rv32imafd", "-mabi=ilp32d", "-nostdlib", "-Wl,-N,-Ttext=0x80000000", "-o", elf, src]
-        subprocess.run(cmd, check=True, capture_output=True, text=True)
-        return elf
-
-    return _asm
+    return asm_builder
 
 
 def run_asm(elf, engine="detailed"):

@@ -5,8 +5,6 @@ hart's instruction count."""
 
 import io
 import re
-import subprocess
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -17,7 +15,6 @@ from iss.config import ClusterConfig
 from iss.elf import load_program
 from iss.errors import ProgramError
 from iss.lockstep import run_lockstep
-from toolchain.build import find_compiler
 
 F64 = np.float64
 
@@ -224,39 +221,10 @@ def test_misuse_is_a_clear_error_on_both_engines(build, define, message):
 
 # -- single instructions, from hand-written assembly (detailed engine) -------------------------------------
 
-_PROLOGUE = """
-    .globl _start
-_start:
-    csrr t0, mhartid
-    bnez t0, park
-    li t0, 0x2000
-    csrs mstatus, t0
-"""
-_EPILOGUE = """
-exit:
-    li t0, 0x10021f08
-    li t1, 1
-    sw t1, 0(t0)
-park:
-    wfi
-    j park
-"""
-
-
 @pytest.fixture(scope="module")
-def asm(tmp_path_factory):
-    out = tmp_path_factory.mktemp("ssr_asm")
-    count = [0]
-
-    def _asm(body: str) -> Path:
-        count[0] += 1
-        src, elf = out / f"t{count[0]}.S", out / f"t{count[0]}.elf"
-        src.write_text(_PROLOGUE + body + _EPILOGUE)
-        cmd = [find_compiler(), "-march=rv32imafd", "-mabi=ilp32d", "-nostdlib", "-Wl,-N,-Ttext=0x80000000", "-o", elf, src]
-        subprocess.run(cmd, check=True, capture_output=True, text=True)
-        return elf
-
-    return _asm
+def asm(asm_builder):
+    """asm(body) -> ELF running `body` on hart 0 with the FPU on, then exit 0."""
+    return lambda body: asm_builder(body, fpu=True)
 
 
 def run_asm(elf, engine="detailed"):
