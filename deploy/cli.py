@@ -56,6 +56,8 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--json", metavar="OUT", help="also write the report as JSON")
     run.add_argument("--workdir", metavar="DIR", help="keep the generated C, the ELF and the plan here")
     run.add_argument("--engine", choices=("fast", "detailed"), default="fast", help="simulator engine")
+    run.add_argument("--no-tiling", action="store_true",
+                     help="the cores read operands in L2 in place instead of tile by tile through L1 (for comparison)")
     run.add_argument("--placement", choices=("auto", "l1", "l2"), default="auto",
                      help="where activations live (auto: L1 if they fit)")  # fmt: skip
     run.add_argument("--no-check-alignment", action="store_true",
@@ -187,6 +189,7 @@ def run(args) -> int:
         freq_mhz=args.freq_mhz,
         ita=not args.no_ita,
         ita_softmax=args.ita_softmax,
+        tiling=not args.no_tiling,
     )
     if not 1 <= args.cores <= 8:
         raise CliError(f"--cores must be 1..8, got {args.cores}")

@@ -24,7 +24,8 @@ from deploy.golden.executor import typed_input
 from deploy.graph import Graph
 from deploy.lowering import ITA, LoweredNetwork, available_engines, lower
 from deploy.lowering.ita import minimal_region, size_region
-from deploy.memory import L1_RESERVE, L2, MemoryPlan, allocate
+from deploy.memory import L1_RESERVE, MemoryPlan, allocate
+from deploy.tiling import tile_network
 
 ROOT = Path(__file__).resolve().parent.parent
 KERNELS = ROOT / "firmware" / "kernels"
@@ -51,6 +52,7 @@ class DeployOptions:
     max_cycles: int | None = None
     timeout_s: float | None = None
     strict: bool = False  # the simulator stops any access to memory a DMA transfer or ITA job still uses
+    tiling: bool = True  # run the cores' kernels that touch L2 tile by tile through L1 (deploy/tiling.py)
 
     @property
     def l1_budget(self) -> int:
@@ -121,12 +123,16 @@ def build(graph: Graph, inputs: Mapping[str, np.ndarray], options: DeployOptions
     plan = allocate(network, budget, options.placement)
     region = size_region(network, budget - plan.l1_bytes)
     network.ita_region = region
+    # the cores' tiles share the L1 work region with ITA's slots (one layer runs at a time)
+    network.tiling = tile_network(network, plan, options.l1_budget - plan.l1_bytes) if options.tiling else None
     ita_layers = sum(layer.engine == ITA for layer in network.layers)
+    tiled = network.tiling.tiled if network.tiling else 0
     say(
         f"lowered {network.graph_nodes} nodes to {len(network.layers)} layers ({ita_layers} on ITA); constants "
         f"{plan.constant_bytes} B in L2, activations {plan.activation_bytes} B in {plan.placement} (arena "
         f"{plan.arena_bytes} B, {plan.unshared_bytes} B without reuse)"
         + (f"; ITA region {region.bytes} B in L1" if region else "")
+        + (f"; {tiled} core kernel calls tiled through L1 ({network.tiling.work_bytes} B)" if tiled else "")
     )
     needed = plan.l2_bytes + 2 * plan.input_bytes + CODE_RESERVE
     # PLATFORM.md: L2 is 8 MiB by default and configurable; a network whose weights do not fit
@@ -144,7 +150,7 @@ def build(graph: Graph, inputs: Mapping[str, np.ndarray], options: DeployOptions
     workdir.mkdir(parents=True, exist_ok=True)
     sources = generate(network, plan, data).write(workdir)
     say(f"generated {', '.join(p.name for p in sources)} in {workdir}; compiling")
-    kernel_sources = sorted(KERNELS.glob("*.c")) + [DEPLOY_CSRC / "deploy_kernels.c", DEPLOY_CSRC / "deploy_ita.c"]
+    kernel_sources = sorted(KERNELS.glob("*.c")) + sorted(DEPLOY_CSRC.glob("*.c"))
     c_sources = [p for p in sources if p.suffix == ".c"]
     try:
         elf = build_program(

@@ -157,6 +157,7 @@ def format_report(result: DeployResult, options: DeployOptions, title: str, chec
         f"(arena {plan.arena_bytes} B, {plan.unshared_bytes} B without reuse; inputs {plan.input_bytes} B, "
         f"outputs {plan.output_bytes} B; L1 budget {plan.l1_budget} B)"
         + (f"; ITA tile region {result.built.ita_region.bytes} B in L1" if result.built.ita_region else ""),
+        tiling_line(result),
         f"simulation: {result.instructions} instructions, whole program {result.run_cycles} cycles, "
         f"{result.wall_seconds:.2f} s on the host ({options.engine} engine, {options.cores} compute "
         f"core{'s' if options.cores != 1 else ''} + DMA core)",
@@ -176,6 +177,22 @@ def format_report(result: DeployResult, options: DeployOptions, title: str, chec
     for description, passed in checks:
         lines.append(f"{'PASS' if passed else 'FAIL'}: {description}")
     return "\n".join(lines)
+
+
+def tiling_line(result: DeployResult) -> str:
+    """What the tiling pass did: calls tiled through L1, and those left reading L2 in place, by kernel."""
+    tiling = result.network.tiling
+    if tiling is None:
+        return "tiling: off (the cores read their L2 operands in place)"
+    text = f"tiling: {tiling.tiled} core kernel calls run tile by tile through L1 ({tiling.work_bytes} B of slots at most)"
+    if tiling.in_place:
+        reasons: dict[str, int] = {}
+        for _, kernel, why in tiling.in_place:
+            key = f"{kernel}: {why}"
+            reasons[key] = reasons.get(key, 0) + 1
+        listed = "; ".join(f"{count}x {key}" for key, count in sorted(reasons.items()))
+        text += f"; {len(tiling.in_place)} read L2 in place ({listed})"
+    return text
 
 
 def report_json(result: DeployResult, options: DeployOptions, model: str, checks: list[tuple[str, bool]]) -> dict:
@@ -202,6 +219,7 @@ def report_json(result: DeployResult, options: DeployOptions, model: str, checks
         ],
         "total": totals(result, options.freq_mhz),
         "memory": result.built.plan.summary(),
+        "tiling": result.network.tiling.summary() if result.network.tiling else None,
         "simulation": {
             "instructions": result.instructions,
             "wall_seconds": result.wall_seconds,

@@ -95,7 +95,7 @@ def test_zoo_tiny_equals_golden(tmp_path):
     assert {"MatMul+Add+RequantShift", "MatMul+RequantShift", "iGELU+RequantShift", "ITAMax"} <= kinds
     # the weights of the q projection are the A operand of one Gemm with the bias fused
     gemms = [call for layer in result.network.layers for call in layer.calls() if call.kernel_name() == "kernel_gemm_s8s8"]
-    assert gemms and all(g.c is not None for g in gemms)
+    assert gemms and all(getattr(g, "call", g).c is not None for g in gemms)  # (tiled calls wrap theirs)
     text = (tmp_path / "network.c").read_text()
     assert "snrt_cluster_hw_barrier" in text and "void run_network(" in text
 
@@ -268,7 +268,9 @@ def test_cli_on_conformance_folder_prints_table_and_exits_0(tmp_path):
     assert data["outputs_match"] and data["cores"] == 4 and data["layers"]
     rows = [line for line in out.splitlines() if line.strip().split(" ")[0].isdigit()]
     assert len(rows) == len(data["layers"])
-    assert all(layer["engine"] == "cores" and layer["dma_bytes"] == 0 for layer in data["layers"])
+    assert all(layer["engine"] == "cores" for layer in data["layers"])
+    # activations in L1, the weights in L2: the tiling pass stages them (deploy/tiling.py)
+    assert data["tiling"]["tiled_calls"] > 0 and any(layer["dma_bytes"] > 0 for layer in data["layers"])
     assert sum(layer["cycles"] for layer in data["layers"]) == data["total"]["cycles"]
     assert f"total: {data['total']['cycles']} cycles" in out and "GOp/s" in out
 

@@ -1,5 +1,6 @@
 /* ITA layers of the deploy flow (see deploy_ita.h): job pipeline on the DMA core. */
 #include "deploy_ita.h"
+#include "deploy_tiles.h"
 
 #include "dma.h"
 #include "ita.h"
@@ -7,8 +8,6 @@
 #include "snrt.h"
 
 #define L1_END (SNRT_L1_BASE + 0x100000u)
-
-volatile uint32_t dita_dma_bytes;
 
 /* zero tile in L2 (.bss, cleared at start-up): the source of the padding of partial tiles */
 static int8_t zero_tile[DITA_TILE_BYTES] __attribute__((aligned(64)));
@@ -97,6 +96,7 @@ typedef struct {
 #define STATE(region) ((core_state_t *)(region)->base)
 /* slot extents survive calls (L1 padding stays zero); tags do not */
 static int8_t *saved_base;
+static uint32_t saved_epoch;
 static uint16_t saved_n_in, saved_n_w;
 
 static inline void wait_dma(snrt_dma_txid_t txid) {
@@ -110,13 +110,13 @@ static inline void wait_job(int32_t job) {
 }
 
 static snrt_dma_txid_t dma_1d(void *dst, const void *src, uint32_t bytes) {
-    dita_dma_bytes += bytes;
+    deploy_dma_bytes += bytes;
     return snrt_dma_start_1d(dst, src, bytes);
 }
 
 static snrt_dma_txid_t dma_2d(void *dst, const void *src, uint32_t row_bytes, uint32_t dst_stride,
                               uint32_t src_stride, uint32_t rows) {
-    dita_dma_bytes += row_bytes * rows;
+    deploy_dma_bytes += row_bytes * rows;
     if (rows == 1 || (row_bytes == dst_stride && row_bytes == src_stride))
         return snrt_dma_start_1d(dst, src, row_bytes * rows);
     return snrt_dma_start_2d(dst, src, row_bytes, dst_stride, src_stride, rows);
@@ -124,7 +124,9 @@ static snrt_dma_txid_t dma_2d(void *dst, const void *src, uint32_t row_bytes, ui
 
 static void pipe_init(pipe_t *p, const dita_region_t *r) {
     int8_t *at = r->base + DITA_STATE_BYTES;
-    const int fresh = saved_base != r->base || saved_n_in != r->in_slots || saved_n_w != r->w_slots;
+    /* the cores' tiles use the same L1 work region between ITA layers: then nothing in it is known */
+    const int fresh = saved_base != r->base || saved_n_in != r->in_slots || saved_n_w != r->w_slots ||
+                      saved_epoch != dtile_work_epoch;
     p->n_in = r->in_slots;
     p->n_w = r->w_slots;
     for (uint32_t s = 0; s < p->n_in; s++, at += DITA_TILE_BYTES) {
@@ -146,6 +148,7 @@ static void pipe_init(pipe_t *p, const dita_region_t *r) {
     saved_base = r->base;
     saved_n_in = r->in_slots;
     saved_n_w = r->w_slots;
+    saved_epoch = dtile_work_epoch;
 }
 
 /* L1 address of tile (i, j) of `o` in slot `key % n` (loaded unless it holds it already); *txid

@@ -24,7 +24,7 @@
  * column tile when the inner dimension is short; all weight tiles when they fit) is not fetched
  * again. Waiting (DMA completion, ITA job completion) sleeps in wfi between checks.
  *
- * dita_dma_bytes counts every byte moved by these calls (the per-layer "DMA bytes" of the report). */
+ * The bytes these calls move count into deploy_dma_bytes (deploy_tiles.h). */
 #ifndef DEPLOY_ITA_H
 #define DEPLOY_ITA_H
 
@@ -88,8 +88,6 @@ typedef struct {
 #define DITA_STATE_BYTES 2048u
 #define DITA_REGION_BYTES(in_slots, w_slots, logits_bytes) \
     (DITA_STATE_BYTES + ((in_slots) + (w_slots) + DITA_OUT_SLOTS) * DITA_TILE_BYTES + DITA_BIAS_SLOTS * 256u + (logits_bytes))
-
-extern volatile uint32_t dita_dma_bytes;
 
 void dita_matmul(const dita_matmul_t *op, const dita_region_t *region);
 void dita_attention(const dita_attention_t *op, const dita_region_t *region);

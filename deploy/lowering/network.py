@@ -70,6 +70,8 @@ class LoweredNetwork:
     views: dict[str, View] = field(default_factory=dict)
     graph_outputs: list[str] = field(default_factory=list)
     graph_nodes: int = 0
+    ita_region: object | None = None  # deploy.lowering.ita.ItaRegion: ITA's tile slots in the L1 work region
+    tiling: object | None = None  # deploy.tiling.TilingReport: the cores' calls run through L1 tiles
 
     @property
     def macs(self) -> int:

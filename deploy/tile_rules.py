@@ -1,0 +1,204 @@
+"""How each compute-core kernel splits into tiles (used by deploy/tiling.py).
+
+A rule sees one kernel call and returns a TileProblem: the grid (batches x rows x columns), the
+block of every operand that one tile needs (a rows x columns block of a row-major matrix view
+of the tensor), and `make_call(rows, cols)`, the same kernel on one tile whose operands are dense
+blocks in L1 (row stride = the block's width). Results must not depend on where a tile starts:
+
+- elementwise kernels (RequantShift, Add, iNoNorm, i-GELU, i-Hardswish) see their tensor as
+  rows of one period, the length after which the broadcast parameters repeat, so every tile
+  starts at parameter index 0; the parameters themselves are resident blocks;
+- row-wise kernels (softmaxes, LayerNorm, RMSNorm) tile whole rows;
+- Gemm (no transposes) tiles rows of A and Y and columns of B, Y and a per-column bias; the
+  whole inner dimension stays in one tile (the kernels accumulate in registers);
+- MatMul tiles batches, rows and columns the same way.
+
+Calls without a rule here (transpose, gather, im2col, pooling, mean, ITA operand preparation)
+keep reading their operands in place.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+from deploy.lowering import LoweredNetwork
+from deploy.lowering import calls as c
+
+LOAD, STORE, RESIDENT, SCRATCH = "load", "store", "resident", "scratch"
+COL_QUANTUM = 8
+"""Column tiles are multiples of 8 (the int8 GEMM's inner tile is 2 rows x 8 columns)."""
+ROW_QUANTUM_GEMM = 2
+
+
+@dataclass(frozen=True)
+class Block:
+    """The part of tensor `tensor` that tile (b, i, j) needs: element (r, col) of the block is at
+    byte offset + b*batch_step + (i*R + r)*ld + (j*C + col)*elem of the tensor, where R, C are the
+    tile's rows and columns; a fixed `rows` / `cols` replaces the tile's (and its i / j term)."""
+
+    tensor: str
+    role: str  # LOAD, STORE, SCRATCH (tiling.py turns a LOAD that never changes into RESIDENT)
+    elem: int
+    ld: int
+    rows: int | None = None
+    cols: int | None = None
+    offset: int = 0
+    batch_step: int = 0
+
+
+@dataclass(frozen=True)
+class TileProblem:
+    batches: int
+    rows: int
+    cols: int
+    blocks: tuple[Block, ...]
+    make_call: Callable[[int, int], c.KernelCall]
+    row_quantum: int = 1
+    col_quantum: int = 0  # 0: columns are not split
+
+
+Rule = Callable[[c.KernelCall, LoweredNetwork], "TileProblem | str"]
+
+
+def _itemsize(network: LoweredNetwork, name: str) -> int:
+    return network.tensors[name].dtype.itemsize
+
+
+def _vector(network: LoweredNetwork, name: str, length: int) -> Block:
+    """A parameter vector read whole by every tile."""
+    return Block(name, LOAD, _itemsize(network, name), length * _itemsize(network, name), rows=1, cols=length)
+
+
+def _stream(network: LoweredNetwork, name: str, role: str, period: int) -> Block:
+    """An elementwise operand seen as rows of `period` elements."""
+    size = _itemsize(network, name)
+    return Block(name, role, size, period * size, cols=period)
+
+
+def _elementwise(network, call, size: int, period: int, streams, vectors, make) -> TileProblem | str:
+    period = max(period, 1)
+    if size % period:
+        return f"{size} elements are not whole periods of {period}"
+    blocks = tuple(_stream(network, name, role, period) for name, role in streams)
+    blocks += tuple(_vector(network, name, length) for name, length in vectors)
+    return TileProblem(1, size // period, period, blocks, lambda rows, cols: make(rows * period))
+
+
+def _lcm(*lengths: int) -> int:
+    return math.lcm(*(max(n, 1) for n in lengths))
+
+
+def requant_shift(call: c.RequantShiftCall, network) -> TileProblem | str:
+    lengths = [n for n in (call.mul_len, call.add_len) if n > 1]
+    period = call.inner * _lcm(*lengths) if lengths else 1
+    return _elementwise(network, call, call.size, period, [(call.x, LOAD), (call.y, STORE)],
+                        [(call.mul, call.mul_len), (call.add, call.add_len)],
+                        lambda size: replace(call, size=size, inner=min(call.inner, size) if not lengths else call.inner))  # fmt: skip
+
+
+def add(call: c.AddCall, network) -> TileProblem | str:
+    if call.b_len >= call.size:
+        return _elementwise(network, call, call.size, 1, [(call.a, LOAD), (call.b, LOAD), (call.y, STORE)], [],
+                            lambda size: replace(call, size=size, b_len=size))  # fmt: skip
+    return _elementwise(network, call, call.size, call.b_len, [(call.a, LOAD), (call.y, STORE)], [(call.b, call.b_len)],
+                        lambda size: replace(call, size=size))  # fmt: skip
+
+
+def one_in_one_out(call, network) -> TileProblem | str:
+    """i-GELU, i-Hardswish: no parameters in memory."""
+    return _elementwise(network, call, call.size, 1, [(call.x, LOAD), (call.y, STORE)], [],
+                        lambda size: replace(call, size=size))  # fmt: skip
+
+
+def no_norm(call: c.NoNormCall, network) -> TileProblem | str:
+    period = _lcm(call.w_len, call.b_len)
+    return _elementwise(network, call, call.size, period, [(call.x, LOAD), (call.y, STORE)],
+                        [(call.weights, call.w_len), (call.bias, call.b_len)], lambda size: replace(call, size=size))  # fmt: skip
+
+
+def rows_of(call, network, vectors=(), scratch: str | None = None) -> TileProblem | str:
+    """Row-wise kernels (`rows` x `n`): whole rows per tile."""
+    blocks = [_stream(network, call.x, LOAD, call.n), _stream(network, call.y, STORE, call.n)]
+    blocks += [_vector(network, name, call.n) for name in vectors]
+    if scratch:
+        shape = network.tensors[scratch].shape
+        blocks.append(Block(scratch, SCRATCH, _itemsize(network, scratch), 0, rows=shape[0], cols=int(math.prod(shape[1:]))))
+    return TileProblem(1, call.rows, call.n, tuple(blocks), lambda rows, cols: replace(call, rows=rows))
+
+
+def layer_norm(call: c.LayerNormCall, network):
+    return rows_of(call, network, (call.weight, call.bias))
+
+
+def rms_norm(call: c.RMSNormCall, network):
+    return rows_of(call, network, (call.weight,))
+
+
+def isoftmax(call: c.ISoftmaxCall, network):
+    return rows_of(call, network, scratch=call.scratch)
+
+
+def gemm(call: c.GemmCall, network) -> TileProblem | str:
+    if call.trans_a or call.trans_b:
+        return "transposed operands (the tile would be a strided block of the other axis)"
+    if call.a_offset or call.b_offset or call.y_offset:
+        return "one image of a convolution's batch (offsets into im2col buffers)"
+    m, n, k = call.m, call.n, call.k
+    blocks = [Block(call.a, LOAD, 1, k, cols=k), Block(call.b, LOAD, 1, n, rows=k), Block(call.y, STORE, 4, 4 * n)]
+    strides = (call.c_row_stride, call.c_col_stride)
+    if call.c:
+        if strides == (0, 0):
+            blocks.append(Block(call.c, LOAD, 4, 4, rows=1, cols=1))
+        elif strides == (0, 1):
+            blocks.append(Block(call.c, LOAD, 4, 4 * n, rows=1))
+        elif strides == (1, 0):
+            blocks.append(Block(call.c, LOAD, 4, 4, cols=1))
+        elif strides == (n, 1):
+            blocks.append(Block(call.c, LOAD, 4, 4 * n))
+        else:
+            return f"bias strides {strides}"
+
+    def make(rows: int, cols: int) -> c.GemmCall:
+        row_stride = cols if strides == (n, 1) else call.c_row_stride
+        return replace(call, m=rows, n=cols, c_row_stride=row_stride)
+
+    return TileProblem(1, m, n, tuple(blocks), make, ROW_QUANTUM_GEMM, COL_QUANTUM)
+
+
+def matmul(call: c.MatMulCall, network) -> TileProblem | str:
+    m, n, k = call.m, call.n, call.k
+    blocks = (
+        Block(call.a, LOAD, 1, k, cols=k, batch_step=call.a_batch_stride),
+        Block(call.b, LOAD, 1, n, rows=k, batch_step=call.b_batch_stride),
+        Block(call.y, STORE, 4, 4 * n, batch_step=4 * m * n),
+    )
+
+    def make(rows: int, cols: int) -> c.MatMulCall:
+        return replace(call, batch=1, m=rows, n=cols, a_batch_stride=0, b_batch_stride=0)
+
+    return TileProblem(call.batch, m, n, blocks, make, ROW_QUANTUM_GEMM, COL_QUANTUM)
+
+
+RULES: dict[type, Rule] = {
+    c.RequantShiftCall: requant_shift,
+    c.AddCall: add,
+    c.GeluCall: one_in_one_out,
+    c.HardswishCall: one_in_one_out,
+    c.NoNormCall: no_norm,
+    c.ITAMaxCall: rows_of,
+    c.ITAPartialMaxCall: rows_of,
+    c.ISoftmaxCall: isoftmax,
+    c.LayerNormCall: layer_norm,
+    c.RMSNormCall: rms_norm,
+    c.GemmCall: gemm,
+    c.MatMulCall: matmul,
+}
+
+
+def tile_problem(call: c.KernelCall, network: LoweredNetwork) -> TileProblem | str:
+    rule = RULES.get(type(call))
+    if rule is None:
+        return "no tiling rule for this kernel"
+    return rule(call, network)
