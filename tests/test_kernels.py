@@ -143,6 +143,7 @@ def build_cases() -> Harness:
     _add_cases(h)
     _softmax_cases(h)
     _norm_cases(h)
+    _residual_cases(h)
     _activation_cases(h)
     _mean_cases(h)
     _shape_cases(h)
@@ -348,18 +349,69 @@ def _norm_cases(h):
         f"kernel_irmsnorm_s8({h.array('irmsnorm_x', x, np.int8, True)}, {h.array('irmsnorm_w', w, np.int32)}, {y}, "
         "11, 20, 8, core, cores);"
     )
-    for name, w_shape, mul, log2d in (("inonorm", (9, 13), 425, 16), ("inonorm_row_weights_wrap", (13,), 2**25, 3)):
+    for name, w_shape, b_shape, mul, log2d in (("inonorm", (9, 13), (13,), 425, 16),
+                                               ("inonorm_row_weights_wrap", (13,), (13,), 2**25, 3),
+                                               ("inonorm_scalar_weight_shift_past_31", (1,), (9, 13), 7, 35)):  # fmt: skip
         x = rand((1, 9, 13), np.int8)
         w = rand(w_shape, np.int8)
-        b = rand(13, np.int32, -(2**20), 2**20)
+        b = rand(b_shape, np.int32, -(2**20), 2**20)
         attrs = q.INoNormAttrs(log2d=log2d, mul=mul, n_levels=256)
         expected = stored(golden("iNoNorm", attrs, x, w, b), np.int8)
         case = h.add(Case(name, "norm", ""))
         y = h.output(case, f"{name}_y", expected)
         case.call = (
             f"kernel_inonorm_s8({h.array(f'{name}_x', x, np.int8)}, {h.array(f'{name}_w', w, np.int8)}, {w.size}, "
-            f"{h.array(f'{name}_b', b, np.int32)}, 13, {y}, {x.size}, {mul}, {log2d}, core, cores);"
+            f"{h.array(f'{name}_b', b, np.int32)}, {b.size}, {y}, {x.size}, {mul}, {log2d}, core, cores);"
         )
+
+
+def _residual_case(h, name, a, b, rqs, norm=None):
+    """kernel_residual_requant_*: RQ_y(RQ_a(a) + RQ_b(b)) [-> iNoNorm] against the golden chain;
+    rqs: three (mul, add, log2d, n_levels, signed), norm: (w, bias, mul, log2d) or None."""
+    results, params = [], []
+    for x, (mul, add, log2d, n_levels, signed) in zip((a, b, None), rqs):
+        attrs = q.RequantShiftAttrs(log2d=log2d, n_levels=n_levels, signed=signed)
+        x = results[0] + results[1] if x is None else x
+        out_dtype = np.int8 if signed else np.uint8
+        results.append(stored(golden("RequantShift", attrs, x, np.array(mul), np.array(add)), out_dtype).astype(np.int32))
+        lo, hi = (-(n_levels // 2), n_levels // 2 - 1) if signed else (0, n_levels - 1)
+        params += [mul, add, log2d, lo, hi]
+    expected = stored(results[2], np.int8 if rqs[2][4] else np.uint8)
+    norm_args = "0, 1, 0, 1, 0, 0"
+    if norm is not None:
+        w, bias, mul, log2d = norm
+        attrs = q.INoNormAttrs(log2d=log2d, mul=mul, n_levels=256)
+        expected = stored(golden("iNoNorm", attrs, expected, w, bias), np.int8)
+        norm_args = (f"{h.array(f'{name}_w', w, np.int8)}, {w.size}, {h.array(f'{name}_nb', bias, np.int32)}, "
+                     f"{bias.size}, {mul}, {log2d}")  # fmt: skip
+    case = h.add(Case(name, "residual", ""))
+    y = h.output(case, f"{name}_y", expected)
+    sfx = "".join("u8" if x.dtype == np.uint8 else "s8" for x in (a, b))
+    case.call = (
+        f"kernel_residual_requant_{sfx}({h.array(f'{name}_a', a, a.dtype)}, {h.array(f'{name}_b', b, b.dtype)}, {y}, "
+        f"{a.size}, (const int32_t[]){{{c_list(params)}}}, {norm_args}, core, cores);"
+    )
+
+
+def _residual_cases(h):
+    edges = np.concatenate([np.arange(-128, 128), rand(45, np.int8)]).astype(np.int8)  # 301 values
+    a, b = edges.reshape(7, 43), np.roll(edges, 77).reshape(7, 43)
+    typical = ((181, 0, 8, 256, True), (201, 1 << 7, 8, 256, True), (97, -(3 << 6), 7, 256, True))
+    _residual_case(h, "residual_s8s8", a, b, typical)
+    # every clip bound hit, unsigned outputs, log2d 0 (no rounding) and past 31 (the sign)
+    saturating = ((3000, -5, 5, 256, True), (1, 0, 0, 200, False), (-300, 100, 6, 256, False))
+    _residual_case(h, "residual_saturating", a, b, saturating)
+    _residual_case(h, "residual_shift_past_31", a, b, ((5, 0, 33, 256, True), (-7, 2**31 - 1, 32, 256, True), typical[2]))
+    _residual_case(h, "residual_s8u8_narrow", a, rand((7, 43), np.uint8), ((5, 3, 2, 16, True), (9, -40, 4, 256, False),
+                   (255, 0, 9, 256, True)))  # fmt: skip
+    _residual_case(h, "residual_u8u8", rand((7, 43), np.uint8), rand((7, 43), np.uint8), ((1, 0, 0, 256, False),
+                   (2, 0, 1, 256, False), (1, -256, 2, 256, True)))  # fmt: skip
+    for name, w_shape, mul, log2d in (("residual_norm_per_feature", (43,), 425, 10),
+                                      ("residual_norm_per_element_wrap", (7, 43), 2**25, 3),
+                                      ("residual_norm_scalar", (1,), 3, 40)):  # fmt: skip
+        norm = (rand(w_shape, np.int8), rand(w_shape[-1:] if len(w_shape) > 1 else w_shape, np.int32, -(2**20), 2**20),
+                mul, log2d)  # fmt: skip
+        _residual_case(h, name, a, b, typical, norm)
 
 
 def _activation_cases(h):

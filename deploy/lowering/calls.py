@@ -13,7 +13,7 @@ Each call class says:
   core: transfers, once the DMA engine exists);
 - `reads()` / `writes()`: the tensors it reads / writes (for lifetimes and checks);
 - `in_place()`: (output, input) pairs the kernel allows to share one buffer (kernels.h: RequantShift
-  s8/u8, iNoNorm, Add s32s32 with out == a);
+  s8/u8, iNoNorm, Add s32s32 with out == a, the residual kernel with out == a or b);
 - `macs`: multiply-accumulates (MatMul, Gemm; Conv through its Gemm);
 - `arguments(ref)`: the C argument expressions before `core, cores`.
 """
@@ -224,6 +224,44 @@ class AddCall(KernelCall):
 
     def arguments(self, ref):
         return [ref(self.a), ref(self.b), ref(self.y), c_int(self.size), c_int(self.b_len)]
+
+
+@dataclass(frozen=True)
+class ResidualCall(KernelCall):
+    """kernel_residual_requant_{s8s8,s8u8,u8u8}: y = RQ_y(RQ_a(a) + RQ_b(b)) [then iNoNorm], the
+    residual group of deploy/lowering/residual.py. `requant` holds {mul, add, log2d, lo, hi} of
+    RQ_a, RQ_b and RQ_y (per tensor); `norm_w` None: no iNoNorm."""
+
+    a: str
+    b: str
+    y: str
+    variant: str  # "s8s8", "s8u8", "u8u8": the types of a and b
+    size: int
+    requant: tuple[int, ...]  # 15 values
+    norm_w: str | None = None
+    w_len: int = 1
+    norm_b: str | None = None
+    b_len: int = 1
+    norm_mul: int = 0
+    norm_log2d: int = 0
+
+    def kernel_name(self) -> str:
+        return f"kernel_residual_requant_{self.variant}"
+
+    def reads(self):
+        return (self.a, self.b) + ((self.norm_w, self.norm_b) if self.norm_w else ())
+
+    def writes(self):
+        return (self.y,)
+
+    def in_place(self):
+        # element i of a and b is read before element i of y is written; both are byte tensors
+        return ((self.y, self.a), (self.y, self.b)) if self.a != self.b else ()
+
+    def arguments(self, ref):
+        norm = [ref(self.norm_w), c_int(self.w_len), ref(self.norm_b), c_int(self.b_len)] if self.norm_w else ["0", "1", "0", "1"]
+        return [ref(self.a), ref(self.b), ref(self.y), c_int(self.size), c_array("int32_t", self.requant), *norm,
+                c_int(self.norm_mul), c_int(self.norm_log2d)]  # fmt: skip
 
 
 @dataclass(frozen=True)

@@ -14,11 +14,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from deploy.errors import DeployError
+from deploy.golden.requant import requant_bounds
 from deploy.graph import Graph, Node, Tensor
 from deploy.lowering import calls as c
 from deploy.lowering.fusion import VIEW_OPS, NodeGroup
 from deploy.lowering.network import CORES, Layer, LoweredNetwork, Step, View
 from deploy.lowering.passes import ADD_VARIANTS, broadcast_pattern, suffix_length
+from deploy.lowering.residual import is_residual_group
 
 MAX_CORES = 8
 """Compute cores a cluster can have: per-core scratch buffers are sized for this many."""
@@ -230,6 +232,33 @@ def lower_add(ctx: LoweringContext, node: Node) -> list[Step]:
     return [(c.AddCall(a.name, b.name, y.name, variant, y.size, b_len),)]
 
 
+def _requant_params(ctx: LoweringContext, node: Node) -> tuple[int, ...]:
+    """{mul, add, log2d, lo, hi} of a per-tensor RequantShift (residual.py checked that it is)."""
+    mul, add = (int(np.asarray(ctx.tensor(n).data).reshape(-1)[0]) for n in node.inputs[1:3])
+    a = node.attrs
+    return (mul, add, a.log2d, *requant_bounds(a.n_levels, a.signed))
+
+
+def lower_residual(ctx: LoweringContext, nodes: tuple[Node, ...]) -> list[Step]:
+    """The residual group (RequantShift, RequantShift, Add, RequantShift [, iNoNorm]) ->
+    kernel_residual_requant_*; an unsigned operand goes second (the kernels are s8s8, s8u8, u8u8)."""
+    rq_a, rq_b, _, rq_y = nodes[:4]
+    if c.kind_of(ctx.tensor(rq_a.inputs[0]).dtype) == "u8":
+        rq_a, rq_b = rq_b, rq_a
+    a, b = (ctx.tensor(rq.inputs[0]) for rq in (rq_a, rq_b))
+    variant = ADD_VARIANTS[(str(a.dtype), str(b.dtype))]
+    requant = _requant_params(ctx, rq_a) + _requant_params(ctx, rq_b) + _requant_params(ctx, rq_y)
+    y = ctx.tensor(nodes[-1].outputs[0])
+    norm: dict = {}
+    if len(nodes) == 5:
+        node = nodes[4]
+        w, bias = (ctx.tensor(n) for n in node.inputs[1:3])
+        norm = {"norm_w": w.name, "w_len": suffix_length(w.shape, y.shape), "norm_b": bias.name,
+                "b_len": suffix_length(bias.shape, y.shape), "norm_mul": node.attrs.mul,
+                "norm_log2d": node.attrs.log2d}  # fmt: skip
+    return [(c.ResidualCall(a.name, b.name, y.name, variant, y.size, requant, **norm),)]
+
+
 def lower_gelu(ctx: LoweringContext, node: Node) -> list[Step]:
     x, y = ctx.tensor(node.inputs[0]), ctx.tensor(node.outputs[0])
     _require(node, x, (INT8,), "input")
@@ -407,7 +436,8 @@ RULES: dict[str, Rule] = {
 
 @dataclass(frozen=True)
 class CoreEngine:
-    """Runs any group whose nodes all have a rule; a MatMul + bias Add pair becomes one Gemm."""
+    """Runs any group whose nodes all have a rule; a MatMul + bias Add pair becomes one Gemm, a
+    residual group one kernel_residual_requant call."""
 
     name: str = CORES
 
@@ -419,6 +449,9 @@ class CoreEngine:
         missing = next((n for n in nodes if n.op_type not in RULES), None)
         if missing is not None:
             raise fail(missing, "no kernel for this operator on the cores")
+        if is_residual_group(group.op_types):
+            return Layer(group.name, self.name, tuple(n.name for n in group.nodes), group.op_types,
+                         lower_residual(ctx, group.nodes))
         steps: list[Step] = []
         if len(nodes) >= 2 and nodes[0].op_type == "MatMul" and nodes[1].op_type == "Add":
             steps += lower_matmul(ctx, nodes[0], bias_add=nodes[1])

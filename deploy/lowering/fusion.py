@@ -6,6 +6,9 @@ A group is what one engine runs as a unit between layer barriers (Deeploy's "lay
 - followed by the RequantShift that is the only consumer of an int32 result (MatMul, Gemm,
   Conv, Add, iGELU, iHardswish, ...): the requantization of an accumulator belongs to the
   layer that produced it (ITA requantizes inside each job);
+- the residual block RequantShift(Add(RequantShift(a), RequantShift(b))) [-> iNoNorm] (residual.py):
+  one layer, placed where its Add is (the input RequantShifts wait for it: the Add is their only
+  consumer), which the cores run as one kernel;
 - every other node alone.
 
 A node is only pulled into an earlier group when everything else it reads is available by then
@@ -19,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from deploy.graph import Graph, Node
+from deploy.lowering.residual import find_residuals
 
 VIEW_OPS = frozenset({"Reshape", "Flatten", "Squeeze", "Unsqueeze", "Identity"})
 ACCUMULATOR = np.dtype(np.int32)
@@ -27,6 +31,7 @@ ACCUMULATOR = np.dtype(np.int32)
 @dataclass(frozen=True)
 class NodeGroup:
     nodes: tuple[Node, ...]
+    label: str = ""  # the name when the node names do not give one (a residual block: its Add's)
 
     @property
     def op_types(self) -> tuple[str, ...]:
@@ -36,6 +41,8 @@ class NodeGroup:
     def name(self) -> str:
         """`P` when the nodes are named `P_<op type>` (the zoo's and QuantLib's habit), else the
         first node's name."""
+        if self.label:
+            return self.label
         first = self.nodes[0]
         if len(self.nodes) > 1:
             suffix = f"_{first.op_type}"
@@ -54,6 +61,8 @@ def group_layers(graph: Graph) -> list[NodeGroup]:
     outputs = set(graph.outputs)
     available = set(graph.inputs) | {t.name for t in graph.constants()}
     done: set[str] = set()
+    residuals = find_residuals(graph)
+    waiting = {rq.name for residual in residuals.values() for rq in residual.requants}
 
     def sole_consumer(node: Node) -> Node | None:
         result = node.outputs[0]
@@ -68,11 +77,12 @@ def group_layers(graph: Graph) -> list[NodeGroup]:
 
     groups = []
     for node in graph.nodes:
-        if node.name in done:
+        if node.name in done or node.name in waiting:
             continue
-        chain = [node]
-        done.add(node.name)
-        if node.op_type not in VIEW_OPS:
+        residual = residuals.get(node.name)
+        chain = list(residual.nodes) if residual else [node]
+        done.update(member.name for member in chain)
+        if residual is None and node.op_type not in VIEW_OPS:
             current = node
             if node.op_type == "MatMul":
                 user = sole_consumer(node)
@@ -89,5 +99,9 @@ def group_layers(graph: Graph) -> list[NodeGroup]:
                     done.add(user.name)
         for member in chain:
             available.update(member.outputs)
-        groups.append(NodeGroup(tuple(chain)))
+        groups.append(NodeGroup(tuple(chain), _residual_label(residual.add) if residual else ""))
     return groups
+
+
+def _residual_label(add: Node) -> str:
+    return add.name[: -len("_Add")] if add.name.endswith("_Add") and len(add.name) > 4 else add.name

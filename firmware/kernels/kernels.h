@@ -14,7 +14,7 @@
  *   - Buffers are plain pointers into L1 or L2 (no DMA, no malloc, no static state). Inputs are
  *     only read. An output must not overlap an input, except in place where the output element
  *     has the input element's size: RequantShift s8/u8 and iNoNorm (out == in), Add s32s32
- *     (out == a, the full-size operand; never a broadcast b).
+ *     (out == a, the full-size operand; never a broadcast b), the residual block (out == a or b).
  *   - Pointers must be aligned to their element type (the cluster faults on misaligned access).
  *   - Arithmetic is C integer arithmetic as the golden code spells it: int32 results wrap
  *     modulo 2^32, int64 where the golden uses int64, truncating division, arithmetic shifts.
@@ -77,6 +77,23 @@ void kernel_add_u8u8(const uint8_t *a, const uint8_t *b, int32_t *out, uint32_t 
                      uint32_t cores);
 void kernel_add_s32s32(const int32_t *a, const int32_t *b, int32_t *out, uint32_t size, uint32_t b_len,
                        uint32_t core, uint32_t cores);
+
+/* ------------------------------------------------------------------ residual block (residual.c)
+ * The layer deploy/lowering/residual.py fuses: y = RQ_y(int32(RQ_a(a) + RQ_b(b))), each RQ a
+ * per-tensor RequantShift as above, then, if norm_w is not NULL, y = iNoNorm(y) as
+ * kernel_inonorm_s8 (norm_w int8 [i % w_len], norm_b int32 [i % b_len], no clamp). a, b and y
+ * have `size` elements (no broadcast). rq: 15 int32, {mul, add, log2d, lo, hi} of RQ_a, RQ_b,
+ * RQ_y (lo/hi: the clip bounds, within the 8-bit type of each result; RQ_y's int8 when norm_w).
+ * Bit-exact with the four (five) separate kernels; y may be a or b (in place). */
+void kernel_residual_requant_s8s8(const int8_t *a, const int8_t *b, void *out, uint32_t size, const int32_t *rq,
+                                  const int8_t *norm_w, uint32_t w_len, const int32_t *norm_b, uint32_t b_len,
+                                  int32_t norm_mul, uint32_t norm_log2d, uint32_t core, uint32_t cores);
+void kernel_residual_requant_s8u8(const int8_t *a, const uint8_t *b, void *out, uint32_t size, const int32_t *rq,
+                                  const int8_t *norm_w, uint32_t w_len, const int32_t *norm_b, uint32_t b_len,
+                                  int32_t norm_mul, uint32_t norm_log2d, uint32_t core, uint32_t cores);
+void kernel_residual_requant_u8u8(const uint8_t *a, const uint8_t *b, void *out, uint32_t size, const int32_t *rq,
+                                  const int8_t *norm_w, uint32_t w_len, const int32_t *norm_b, uint32_t b_len,
+                                  int32_t norm_mul, uint32_t norm_log2d, uint32_t core, uint32_t cores);
 
 /* ------------------------------------------------------------------ softmaxes (softmax.py)
  * Over the last axis of rows x n; results are the unsigned values 0..n_levels-1 as uint8

@@ -72,18 +72,48 @@ void kernel_irmsnorm_s8(const int8_t *in, const int32_t *weight, int8_t *out, ui
     }
 }
 
+/* iNoNorm of one element; shift = min(log2d, 31) (see requant_common.h's requant_shift_amount). */
+ALWAYS_INLINE int8_t no_norm_value(int32_t x, int32_t w, int32_t b, uint32_t mul, uint32_t shift) {
+    uint32_t affine = (uint32_t)(x * w) + (uint32_t)b;
+    return (int8_t)((int32_t)(affine * mul) >> shift);
+}
+
+/* n elements whose weight and bias advance with the element (step 1) or stay (step 0: a scalar);
+ * the steps are compile-time constants in each instance, four elements per iteration. */
+ALWAYS_INLINE void no_norm_run(const int8_t *x, const int8_t *w, const uint32_t w_step, const int32_t *b,
+                               const uint32_t b_step, int8_t *o, uint32_t n, uint32_t mul, uint32_t shift) {
+    const int8_t *stop = x + (n & ~3u);
+    for (; x != stop; x += 4, o += 4, w += 4 * w_step, b += 4 * b_step) {
+        int32_t x0 = x[0], x1 = x[1], x2 = x[2], x3 = x[3];
+        o[0] = no_norm_value(x0, w[0], b[0], mul, shift);
+        o[1] = no_norm_value(x1, w[w_step], b[b_step], mul, shift);
+        o[2] = no_norm_value(x2, w[2 * w_step], b[2 * b_step], mul, shift);
+        o[3] = no_norm_value(x3, w[3 * w_step], b[3 * b_step], mul, shift);
+    }
+    for (stop = x + (n & 3u); x != stop; x++, o++, w += w_step, b += b_step) *o = no_norm_value(*x, *w, *b, mul, shift);
+}
+
+/* The block is cut where the weights' or the bias's index wraps (once per row when both are per
+ * feature), so the element loop keeps no counters. */
 void kernel_inonorm_s8(const int8_t *in, const int8_t *weights, uint32_t w_len, const int32_t *bias, uint32_t b_len,
                        int8_t *out, uint32_t size, int32_t mul, uint32_t log2d, uint32_t core, uint32_t cores) {
     uint32_t first, last;
     kernel_share(size, core, cores, &first, &last);
     if (first >= last) return;
-    if (w_len == 0) w_len = 1;
-    if (b_len == 0) b_len = 1;
-    uint32_t wi = first % w_len, bi = first % b_len;
-    for (uint32_t i = first; i < last; i++) {
-        int32_t affine = wrap_add((int32_t)in[i] * weights[wi], bias[bi]);
-        out[i] = (int8_t)sra32(wrap_mul(affine, mul), log2d);
-        if (++wi == w_len) wi = 0;
-        if (++bi == b_len) bi = 0;
+    const uint32_t w_step = w_len > 1, b_step = b_len > 1, shift = log2d > 31 ? 31 : log2d;
+    uint32_t i = first, wi = w_step ? first % w_len : 0, bi = b_step ? first % b_len : 0;
+    while (i < last) {
+        uint32_t n = last - i;
+        if (w_step && n > w_len - wi) n = w_len - wi;
+        if (b_step && n > b_len - bi) n = b_len - bi;
+        const int8_t *x = in + i, *w = weights + wi;
+        const int32_t *b = bias + bi;
+        if (w_step && b_step) no_norm_run(x, w, 1, b, 1, out + i, n, (uint32_t)mul, shift);
+        else if (w_step) no_norm_run(x, w, 1, b, 0, out + i, n, (uint32_t)mul, shift);
+        else if (b_step) no_norm_run(x, w, 0, b, 1, out + i, n, (uint32_t)mul, shift);
+        else no_norm_run(x, w, 0, b, 0, out + i, n, (uint32_t)mul, shift);
+        i += n;
+        if (w_step && (wi += n) == w_len) wi = 0;
+        if (b_step && (bi += n) == b_len) bi = 0;
     }
 }
