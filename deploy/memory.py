@@ -14,10 +14,10 @@
   dies in that step.
 
 Where the activations go: the arena and the input/output arrays go to L1 when they fit (L1 minus
-the harts' stacks and a reserve; the cores then work on L1 data at 1 cycle per access), else to
-L2 (10 cycles per core access in the detailed engine's timing; the fast engine counts 1 cycle per
-instruction either way). Tiling activations through L1 with DMA double buffering comes with the
-DMA engine; weights stay in L2 until then.
+the harts' stacks, ITA's minimal region and a reserve), else to L2. The L1 left over is the work
+region: the tiling pass (deploy/tiling.py) stages every L2 operand of the cores' kernels through
+it tile by tile with the DMA (weights always, activations when they are in L2), and the ITA
+driver stages its tiles there.
 """
 
 from __future__ import annotations

@@ -5,9 +5,10 @@ block of every operand that one tile needs (a rows x columns block of a row-majo
 of the tensor), and `make_call(rows, cols)`, the same kernel on one tile whose operands are dense
 blocks in L1 (row stride = the block's width). Results must not depend on where a tile starts:
 
-- elementwise kernels (RequantShift, Add, iNoNorm, i-GELU, i-Hardswish) see their tensor as
-  rows of one period, the length after which the broadcast parameters repeat, so every tile
-  starts at parameter index 0; the parameters themselves are resident blocks;
+- elementwise kernels (RequantShift, Add, iNoNorm, the fused residual block, i-GELU,
+  i-Hardswish) see their tensor as rows of one period, the length after which the broadcast
+  parameters repeat, so every tile starts at parameter index 0; the parameters are resident
+  blocks (or streams like the data when they are as long as it);
 - row-wise kernels (softmaxes, LayerNorm, RMSNorm) tile whole rows;
 - Gemm (no transposes) tiles rows of A and Y and columns of B, Y and a per-column bias; the
   whole inner dimension stays in one tile (the kernels accumulate in registers);
@@ -77,45 +78,68 @@ def _stream(network: LoweredNetwork, name: str, role: str, period: int) -> Block
     return Block(name, role, size, period * size, cols=period)
 
 
-def _elementwise(network, call, size: int, period: int, streams, vectors, make) -> TileProblem | str:
-    period = max(period, 1)
+def _elementwise(network, size: int, streams, parameters, make, unit: int = 1) -> TileProblem | str:
+    """`streams`: (tensor, role) of `size` elements; `parameters`: (tensor, length) indexed
+    (i / unit) % length. A parameter as long as the data is one more stream; the others repeat
+    every period = unit * lcm(lengths), which becomes the row of the matrix view (they are read
+    whole by every tile). `make(size, full)`: the call on `size` elements, `full` the names of the
+    parameters that became streams (their lengths are the tile's size now)."""
+    full = {name for name, length in parameters if length >= size > 0}
+    repeating = [length for name, length in parameters if name not in full and length > 1]
+    period = unit * math.lcm(*repeating) if repeating else 1
     if size % period:
         return f"{size} elements are not whole periods of {period}"
     blocks = tuple(_stream(network, name, role, period) for name, role in streams)
-    blocks += tuple(_vector(network, name, length) for name, length in vectors)
-    return TileProblem(1, size // period, period, blocks, lambda rows, cols: make(rows * period))
-
-
-def _lcm(*lengths: int) -> int:
-    return math.lcm(*(max(n, 1) for n in lengths))
+    blocks += tuple(_stream(network, name, LOAD, period) for name in sorted(full))
+    blocks += tuple(_vector(network, name, length) for name, length in parameters if name not in full)
+    return TileProblem(1, size // period, period, blocks, lambda rows, cols: make(rows * period, full))
 
 
 def requant_shift(call: c.RequantShiftCall, network) -> TileProblem | str:
-    lengths = [n for n in (call.mul_len, call.add_len) if n > 1]
-    period = call.inner * _lcm(*lengths) if lengths else 1
-    return _elementwise(network, call, call.size, period, [(call.x, LOAD), (call.y, STORE)],
-                        [(call.mul, call.mul_len), (call.add, call.add_len)],
-                        lambda size: replace(call, size=size, inner=min(call.inner, size) if not lengths else call.inner))  # fmt: skip
+    def make(size: int, full: set[str]) -> c.RequantShiftCall:
+        mul_len = size if call.mul in full else call.mul_len
+        add_len = size if call.add in full else call.add_len
+        inner = call.inner if (mul_len > 1 or add_len > 1) and not full else 1 if full else min(call.inner, size)
+        return replace(call, size=size, mul_len=mul_len, add_len=add_len, inner=inner)
+
+    if (call.mul_len >= call.size or call.add_len >= call.size) and call.inner != 1:
+        return "a parameter as long as the data but indexed in runs"
+    return _elementwise(network, call.size, [(call.x, LOAD), (call.y, STORE)],
+                        [(call.mul, call.mul_len), (call.add, call.add_len)], make, unit=call.inner)  # fmt: skip
 
 
 def add(call: c.AddCall, network) -> TileProblem | str:
-    if call.b_len >= call.size:
-        return _elementwise(network, call, call.size, 1, [(call.a, LOAD), (call.b, LOAD), (call.y, STORE)], [],
-                            lambda size: replace(call, size=size, b_len=size))  # fmt: skip
-    return _elementwise(network, call, call.size, call.b_len, [(call.a, LOAD), (call.y, STORE)], [(call.b, call.b_len)],
-                        lambda size: replace(call, size=size))  # fmt: skip
+    return _elementwise(network, call.size, [(call.a, LOAD), (call.y, STORE)], [(call.b, call.b_len)],
+                        lambda size, full: replace(call, size=size, b_len=size if full else call.b_len))  # fmt: skip
 
 
 def one_in_one_out(call, network) -> TileProblem | str:
     """i-GELU, i-Hardswish: no parameters in memory."""
-    return _elementwise(network, call, call.size, 1, [(call.x, LOAD), (call.y, STORE)], [],
-                        lambda size: replace(call, size=size))  # fmt: skip
+    return _elementwise(network, call.size, [(call.x, LOAD), (call.y, STORE)], [],
+                        lambda size, full: replace(call, size=size))  # fmt: skip
 
 
 def no_norm(call: c.NoNormCall, network) -> TileProblem | str:
-    period = _lcm(call.w_len, call.b_len)
-    return _elementwise(network, call, call.size, period, [(call.x, LOAD), (call.y, STORE)],
-                        [(call.weights, call.w_len), (call.bias, call.b_len)], lambda size: replace(call, size=size))  # fmt: skip
+    def make(size: int, full: set[str]) -> c.NoNormCall:
+        return replace(call, size=size, w_len=size if call.weights in full else call.w_len,
+                       b_len=size if call.bias in full else call.b_len)  # fmt: skip
+
+    return _elementwise(network, call.size, [(call.x, LOAD), (call.y, STORE)],
+                        [(call.weights, call.w_len), (call.bias, call.b_len)], make)  # fmt: skip
+
+
+def residual(call: c.ResidualCall, network) -> TileProblem | str:
+    """The fused residual block: a, b and y elementwise, the optional iNoNorm's weights and bias
+    indexed i % length like iNoNorm's."""
+    parameters = [(call.norm_w, call.w_len), (call.norm_b, call.b_len)] if call.norm_w else []
+
+    def make(size: int, full: set[str]) -> c.ResidualCall:
+        if not call.norm_w:
+            return replace(call, size=size)
+        return replace(call, size=size, w_len=size if call.norm_w in full else call.w_len,
+                       b_len=size if call.norm_b in full else call.b_len)  # fmt: skip
+
+    return _elementwise(network, call.size, [(call.a, LOAD), (call.b, LOAD), (call.y, STORE)], parameters, make)
 
 
 def rows_of(call, network, vectors=(), scratch: str | None = None) -> TileProblem | str:
@@ -187,6 +211,7 @@ RULES: dict[type, Rule] = {
     c.GeluCall: one_in_one_out,
     c.HardswishCall: one_in_one_out,
     c.NoNormCall: no_norm,
+    c.ResidualCall: residual,
     c.ITAMaxCall: rows_of,
     c.ITAPartialMaxCall: rows_of,
     c.ISoftmaxCall: isoftmax,

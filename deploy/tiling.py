@@ -90,6 +90,9 @@ class TiledCall(c.KernelCall):
     def kernel_name(self) -> str:
         return self.call.kernel_name()
 
+    def unwrapped(self) -> c.KernelCall:
+        return self.call
+
     def dma_bytes(self) -> int:
         """Bytes the DMA moves for this call (resident blocks once, the others per tile)."""
         ch, total = self.choice, 0

@@ -103,7 +103,7 @@ def _residual_calls(network):
     return [
         call
         for layer in network.layers
-        for call in layer.calls()
+        for call in layer.kernel_calls()
         if isinstance(call, calls.ResidualCall)
     ]
 

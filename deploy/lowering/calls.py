@@ -69,6 +69,10 @@ class KernelCall:
     def kernel_name(self) -> str:
         return self.function
 
+    def unwrapped(self) -> KernelCall:
+        """The kernel call itself (a tiled call, deploy/tiling.py, wraps one)."""
+        return self
+
     def render(self, ref: Ref) -> str:
         return f"{self.kernel_name()}({', '.join([*self.arguments(ref), 'core', 'cores'])});"
 

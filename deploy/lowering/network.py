@@ -54,6 +54,10 @@ class Layer:
     def calls(self) -> list[KernelCall]:
         return [call for step in self.steps for call in step]
 
+    def kernel_calls(self) -> list[KernelCall]:
+        """The kernel calls, with a tiled call's kernel in its place."""
+        return [call.unwrapped() for call in self.calls()]
+
 
 @dataclass
 class LoweredNetwork:
