@@ -153,10 +153,9 @@ def format_report(result: DeployResult, options: DeployOptions, title: str, chec
         "",
         f"total: {total['cycles']} cycles, {total['gop']:.4f} GOp, {total['op_per_cycle']:.2f} Op/cycle; "
         f"at {options.freq_mhz:g} MHz: {total['time_ms']:.3f} ms, {total['gop_per_s']:.2f} GOp/s",
-        f"memory: constants {plan.constant_bytes} B in L2; activations {plan.activation_bytes} B in {plan.placement} "
-        f"(arena {plan.arena_bytes} B, {plan.unshared_bytes} B without reuse; inputs {plan.input_bytes} B, "
-        f"outputs {plan.output_bytes} B; L1 budget {plan.l1_budget} B)"
-        + (f"; ITA tile region {result.built.ita_region.bytes} B in L1" if result.built.ita_region else ""),
+        memory_line(result, options),
+        f"activations: {plan.activation_bytes} B in {plan.placement} (arena {plan.arena_bytes} B, "
+        f"{plan.unshared_bytes} B without reuse; inputs {plan.input_bytes} B, outputs {plan.output_bytes} B)",
         tiling_line(result),
         f"simulation: {result.instructions} instructions, whole program {result.run_cycles} cycles, "
         f"{result.wall_seconds:.2f} s on the host ({options.engine} engine, {options.cores} compute "
@@ -177,6 +176,38 @@ def format_report(result: DeployResult, options: DeployOptions, title: str, chec
     for description, passed in checks:
         lines.append(f"{'PASS' if passed else 'FAIL'}: {description}")
     return "\n".join(lines)
+
+
+def memory_use(result: DeployResult, options: DeployOptions) -> dict:
+    """Bytes of L1 and L2 by use (the static allocation; nothing is allocated at run time)."""
+    plan, network = result.built.plan, result.network
+    ita = network.ita_region.bytes if network.ita_region else 0
+    tiles = network.tiling.work_bytes if network.tiling else 0
+    work = max(ita, tiles)
+    l1 = options.l1_kib * 1024
+    stacks = (options.cores + 1) * options.stack_bytes
+    return {
+        "l1_bytes": l1,
+        "l1_stacks": stacks,
+        "l1_activations": plan.l1_bytes,
+        "l1_work_region": work,
+        "l1_work_ita": ita,
+        "l1_work_core_tiles": tiles,
+        "l1_free": l1 - stacks - plan.l1_bytes - work,
+        "l2_bytes": result.built.l2_bytes,
+        "l2_constants": plan.constant_bytes,
+        "l2_activations": plan.l2_bytes - plan.constant_bytes,
+    }
+
+
+def memory_line(result: DeployResult, options: DeployOptions) -> str:
+    use = memory_use(result, options)
+    return (
+        f"memory: L1 {use['l1_bytes']} B = stacks {use['l1_stacks']} + activations {use['l1_activations']} + work "
+        f"region {use['l1_work_region']} (ITA tiles {use['l1_work_ita']}, core tiles {use['l1_work_core_tiles']}, "
+        f"one layer at a time) + free {use['l1_free']}; L2 data {use['l2_constants'] + use['l2_activations']} B "
+        f"(constants {use['l2_constants']}, activations {use['l2_activations']}) of {use['l2_bytes']}"
+    )
 
 
 def tiling_line(result: DeployResult) -> str:
@@ -218,7 +249,7 @@ def report_json(result: DeployResult, options: DeployOptions, model: str, checks
             for r in layer_rows(result)
         ],
         "total": totals(result, options.freq_mhz),
-        "memory": result.built.plan.summary(),
+        "memory": {**result.built.plan.summary(), **memory_use(result, options)},
         "tiling": result.network.tiling.summary() if result.network.tiling else None,
         "simulation": {
             "instructions": result.instructions,

@@ -161,3 +161,25 @@ def test_detailed_engine_tiled_is_faster_than_reading_l2(tmp_path):
     _check_result(case.graph, in_place, case.expected)
     assert _tiled_calls(tiled) and not _tiled_calls(in_place)
     assert tiled.network_cycles * 2 < in_place.network_cycles, (tiled.network_cycles, in_place.network_cycles)
+
+
+@needs_compiler
+def test_cli_reports_l1_and_l2_use(tmp_path):
+    import json
+
+    from tests.test_deploy_e2e import _cli
+
+    report = tmp_path / "r.json"
+    folder = CONFORMANCE / "Kernels" / "Integer" / "Attention"
+    proc = _cli("run", folder, "--no-ita", "--l1-kib", "48", "--placement", "l2", "--json", report)
+    assert proc.returncode == 0, proc.stderr
+    memory = json.loads(report.read_text())["memory"]
+    assert memory["l1_bytes"] == 48 * 1024 and memory["l1_activations"] == 0 and memory["l1_work_core_tiles"] > 0
+    parts = ("l1_stacks", "l1_activations", "l1_work_region", "l1_free")
+    assert sum(memory[k] for k in parts) == memory["l1_bytes"] and memory["l1_free"] >= 0
+    assert f"memory: L1 49152 B = stacks {memory['l1_stacks']}" in proc.stdout
+    assert "core kernel calls run tile by tile through L1" in proc.stdout
+    bad = _cli("run", folder, "--l1-kib", "8")
+    assert bad.returncode != 0 and bad.stderr.strip().splitlines() == [
+        "deploy: error: --l1-kib must be 32..1024 (the L1 window of the memory map is 1 MiB), got 8"
+    ]
