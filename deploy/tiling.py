@@ -8,8 +8,9 @@ buffered, and writes the result blocks back (deploy/csrc/deploy_tiles.h has the 
 - How a call splits is the kernel's business: deploy/tile_rules.py says, per call class, which
   grid (batches x rows x columns) it runs on, which block of each operand a tile needs, and the
   call that computes one tile from dense L1 blocks.
-- `choose_tiles` picks the largest tile (rows x columns) whose slots fit the L1 bytes left free:
-  two slots per operand that changes from tile to tile, one for resident operands and scratch.
+- `choose_tiles` picks a tile whose slots fit the L1 bytes left free (two slots per operand that
+  changes from tile to tile, one for resident operands and scratch): whole rows of columns if
+  possible, at least MIN_TILES row tiles so that the DMA overlaps most of the compute.
 - The L1 work region is shared: ITA layers stage their tiles in it too (the ITA driver resets
   its caches at every call), so it is max(ITA's region, the largest tile set).
 - A call without a rule, or whose smallest tile does not fit, stays as it is (its operands are
@@ -39,6 +40,11 @@ IN_PLACE = "in place"
 """A block of a tensor that is in L1 already: the kernel gets a pointer into it, nothing moves."""
 
 SLOT_ALIGN = 8
+GOOD_ROWS = 16
+"""Rows a tile should have before its columns are split: 8 cores x the GEMM's 2-row units."""
+MIN_TILES = 4
+"""Row tiles a call gets at least when it has the rows: with one tile the DMA core's first load and
+last store run while the compute cores wait, with four they are a quarter of the data."""
 
 
 @dataclass(frozen=True)
@@ -163,8 +169,10 @@ def _even(total: int, size: int, quantum: int) -> tuple[int, int]:
 
 
 def choose_tiles(problem: TileProblem, budget: int, in_l1: frozenset[str] = frozenset()) -> TileChoice | None:
-    """The tile of most rows x columns whose slots fit `budget` bytes (None if not even the
-    smallest does). Columns are only split when the problem allows it (col_quantum > 0)."""
+    """The tile whose slots fit `budget` bytes (None if not even the smallest does): the widest
+    one (column tiles make the blocks of B change from tile to tile) that still has GOOD_ROWS
+    rows, else the one of most rows x columns. Columns are only split when the problem allows
+    it (col_quantum > 0)."""
     widths = [problem.cols]
     if problem.col_quantum:
         width = problem.cols
@@ -185,12 +193,16 @@ def choose_tiles(problem: TileProblem, budget: int, in_l1: frozenset[str] = froz
                 hi = mid - 1
         if lo == 0:
             continue
+        if col_tiles == 1:  # at least MIN_TILES row tiles where possible: the first load and the last store overlap nothing
+            lo = min(lo, max(problem.row_quantum, -(-problem.rows // MIN_TILES)))
         if lo < problem.rows and lo >= problem.row_quantum:
             lo -= lo % problem.row_quantum
         row_tiles, rows = _even(problem.rows, lo, problem.row_quantum)
         choice = TileChoice(rows, width, row_tiles, col_tiles, problem.batches)
         if _footprint(problem, choice, in_l1) > budget:
             continue
+        if rows >= min(problem.rows, GOOD_ROWS):
+            return choice
         if best is None or rows * width > best.rows * best.cols:
             best = choice
     return best

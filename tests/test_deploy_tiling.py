@@ -139,9 +139,10 @@ def test_tile_choice_fits_and_prefers_whole_rows():
             assert _footprint(p, choice) <= budget
             assert choice.row_tiles * choice.rows >= p.rows and choice.col_tiles * choice.cols >= p.cols
             assert (choice.row_tiles - 1) * choice.rows < p.rows and (choice.col_tiles - 1) * choice.cols < p.cols
-    # everything fits: one tile, B resident
+    # everything fits: B resident, the rows in MIN_TILES tiles so that loads and stores overlap compute
     whole = choose_tiles(problem(70, 100, 8), 10**6)
-    assert (whole.row_tiles, whole.col_tiles) == (1, 1)
+    assert (whole.row_tiles, whole.col_tiles, whole.rows) == (4, 1, 18)
+    assert choose_tiles(problem(3, 100, 8), 10**6).row_tiles == 1  # too few rows to split
     # B (64 x 512) does not fit twice in 40 KB: the columns are split
     assert choose_tiles(problem(128, 512, 8), 40_000).col_tiles > 1
     # nothing fits: no tiling
