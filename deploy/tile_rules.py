@@ -130,7 +130,8 @@ def no_norm(call: c.NoNormCall, network) -> TileProblem | str:
 
 def residual(call: c.ResidualCall, network) -> TileProblem | str:
     """The fused residual block: a, b and y elementwise, the optional iNoNorm's weights and bias
-    indexed i % length like iNoNorm's."""
+    indexed i % length like iNoNorm's; the three requantization tables are read whole by every
+    tile (resident), however long the data is."""
     parameters = [(call.norm_w, call.w_len), (call.norm_b, call.b_len)] if call.norm_w else []
 
     def make(size: int, full: set[str]) -> c.ResidualCall:
@@ -139,7 +140,11 @@ def residual(call: c.ResidualCall, network) -> TileProblem | str:
         return replace(call, size=size, w_len=size if call.norm_w in full else call.w_len,
                        b_len=size if call.norm_b in full else call.b_len)  # fmt: skip
 
-    return _elementwise(network, call.size, [(call.a, LOAD), (call.b, LOAD), (call.y, STORE)], parameters, make)
+    problem = _elementwise(network, call.size, [(call.a, LOAD), (call.b, LOAD), (call.y, STORE)], parameters, make)
+    if isinstance(problem, str):
+        return problem
+    tables = (call.table_a, call.table_b, call.table_y)
+    return replace(problem, blocks=problem.blocks + tuple(_vector(network, t, network.tensors[t].size) for t in tables))
 
 
 def rows_of(call, network, vectors=(), scratch: str | None = None) -> TileProblem | str:

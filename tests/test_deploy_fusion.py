@@ -19,9 +19,19 @@ from onnx import TensorProto, helper, numpy_helper
 from test_deploy_e2e import needs_compiler
 
 from deploy.flow import DeployOptions, deploy_and_run
-from deploy.lowering import calls, group_layers, lower, run_graph_passes
+from deploy.golden import GOLDEN_KERNELS
+from deploy.golden.requant import requant_bounds
+from deploy.integers import wrap_int32
+from deploy.lowering import (
+    calls,
+    group_layers,
+    lower,
+    residual_tables,
+    run_graph_passes,
+)
 from deploy.models import build_model
 from deploy.onnx_import import import_model
+from deploy.operators.quantized import INoNormAttrs, RequantShiftAttrs
 
 RNG = np.random.default_rng(20250613)
 RESIDUAL = ("RequantShift", "RequantShift", "Add", "RequantShift")
@@ -120,15 +130,85 @@ def test_residual_group_is_formed(norm):
     layer = next(layer for layer in network.layers if layer.kind == "+".join(expected))
     assert layer.name == "res"
     (call,) = layer.calls()
-    assert isinstance(call, calls.ResidualCall) and call.variant == "s8s8"
+    assert isinstance(call, calls.ResidualCall) and (call.a, call.b) == ("a", "b")
     assert (call.norm_w is not None) == norm
-    assert len(call.requant) == 15
+    shapes = [(network.tensors[t].shape, network.tensors[t].dtype) for t in (call.table_a, call.table_b, call.table_y)]
+    assert shapes == [((256,), np.uint8), ((256,), np.uint8), ((511,), np.int8)]
+    assert all(network.tensors[t].is_constant for t in call.reads()[2:])
 
 
-def test_unsigned_operand_goes_second():
-    graph, _ = residual_model(b_unsigned=True)
-    (call,) = _residual_calls(lower(graph))
-    assert call.variant == "s8u8" and call.a == "a" and call.b == "b"
+# ------------------------------------------------------------------ the constant tables
+
+
+def _golden_requant(x, params):
+    mul, add, log2d, n_levels, signed = params
+    attrs = RequantShiftAttrs(log2d=log2d, n_levels=n_levels, signed=signed)
+    return GOLDEN_KERNELS["RequantShift"](attrs, x, np.array(mul), np.array(add)).astype(np.int64)
+
+
+def _table_result(dtypes, rqs):
+    """y for every pair of operand bytes (256 x 256), through the three tables as the kernel reads them."""
+    table_a, table_b = (residual_tables.input_table(d, *rq) for d, rq in zip(dtypes, rqs))
+    table_y = residual_tables.output_table(*(requant_bounds(*rq[3:]) for rq in rqs[:2]), *rqs[2])
+    index = table_a.astype(np.int64)[:, None] + table_b.astype(np.int64)[None, :]
+    return table_y[index].view(np.uint8)  # the byte the kernel stores
+
+
+@pytest.mark.parametrize(
+    "dtypes, rqs",
+    [
+        ((np.int8, np.int8), ((181, 0, 8, 256, True), (201, 1 << 7, 8, 256, True), (97, -(3 << 6), 7, 256, True))),
+        # both clip bounds of every requantization, log2d 0 (no rounding), an unsigned y
+        ((np.int8, np.int8), ((3000, -5, 5, 256, True), (-1, 0, 0, 256, True), (-300, 100, 6, 256, False))),
+        # uint8 operands, narrow and unsigned intermediate results, shifts past 31
+        ((np.int8, np.uint8), ((5, 3, 2, 16, True), (9, -40, 4, 256, False), (255, 0, 9, 256, True))),
+        ((np.uint8, np.uint8), ((1, 0, 0, 256, False), (2, 0, 1, 256, False), (1, -256, 2, 256, True))),
+        ((np.uint8, np.int8), ((-7, 2**31 - 1, 32, 256, True), (5, 0, 33, 256, True), (1 << 20, 77, 40, 256, True))),
+    ],
+    ids=["typical", "saturating", "s8u8_narrow", "u8u8", "shifts_past_31"],
+)
+def test_tables_give_the_golden_chain_for_every_operand_pair(dtypes, rqs):
+    values = [residual_tables.byte_values(d) for d in dtypes]
+    assert [v.dtype == np.int64 and sorted(v.tolist()) == list(range(np.iinfo(d).min, np.iinfo(d).max + 1))
+            for v, d in zip(values, dtypes)] == [True, True]  # fmt: skip
+    rq_a, rq_b = _golden_requant(values[0], rqs[0]), _golden_requant(values[1], rqs[1])
+    y = _golden_requant(rq_a[:, None] + rq_b[None, :], rqs[2])
+    assert np.array_equal(_table_result(dtypes, rqs), y.astype(np.uint8))  # the stored byte, as the executor stores it
+
+
+@pytest.mark.parametrize("b_unsigned", [False, True])
+def test_tables_of_the_model_saturate_and_match(b_unsigned):
+    """The lowered residual's tables equal the golden chain for every operand byte pair (an int8 or
+    a uint8 skip operand), and that chain reaches y's upper bound (and the lower one for int8)."""
+    graph, _ = residual_model(norm=False, b_unsigned=b_unsigned)
+    network = lower(graph)
+    (call,) = _residual_calls(network)
+    t = {name: network.tensors[name].data for name in (call.table_a, call.table_b, call.table_y)}
+    rqs = []
+    for node in graph.nodes:
+        if node.op_type == "RequantShift":
+            mul, add = (int(np.asarray(graph.tensor(n).data).reshape(-1)[0]) for n in node.inputs[1:3])
+            a = node.attrs
+            rqs.append((mul, add, a.log2d, a.n_levels, a.signed))
+    dtypes = (np.int8, np.uint8 if b_unsigned else np.int8)
+    values = [residual_tables.byte_values(d) for d in dtypes]
+    y = _golden_requant(_golden_requant(values[0], rqs[0])[:, None] + _golden_requant(values[1], rqs[1])[None, :], rqs[2])
+    index = t[call.table_a].astype(np.int64)[:, None] + t[call.table_b].astype(np.int64)[None, :]
+    assert np.array_equal(t[call.table_y][index], y.astype(np.int8))
+    assert y.max() == 127 and (b_unsigned or y.min() == -128)
+
+
+@pytest.mark.parametrize("mul, log2d", [(150, 14), (5000, 14), (2**25, 3), (7, 40)])
+def test_scaled_norm_parameters_give_the_golden_inonorm(mul, log2d):
+    """int32(y*(w*mul) + bias*mul) >> log2d equals iNoNorm for every int8 y (the kernel's shift is
+    clamped to 31, which is what numpy's shift of an int32 gives past 31)."""
+    w = RNG.integers(-128, 128, 37)
+    bias = RNG.integers(-(2**20), 2**20, 37)
+    y = np.arange(-128, 128)[:, None]
+    expected = GOLDEN_KERNELS["iNoNorm"](INoNormAttrs(log2d=log2d, mul=mul, n_levels=256), y, w, bias)
+    w_mul, b_mul = (residual_tables.scaled_norm(v, mul).astype(np.int64) for v in (w, bias))
+    kernel = wrap_int32(y * w_mul + b_mul) >> min(log2d, 31)
+    assert np.array_equal(kernel.astype(np.int8), np.asarray(expected).astype(np.int8))
 
 
 @pytest.mark.parametrize("reader", ["branch", "sum"])

@@ -22,6 +22,8 @@ import numpy as np
 import pytest
 
 from deploy.golden import GOLDEN_KERNELS
+from deploy.golden.requant import requant_bounds
+from deploy.lowering import residual_tables
 from deploy.operators import quantized as q
 from deploy.operators import standard as s
 from iss.cluster import Cluster
@@ -299,6 +301,20 @@ def _softmax_cases(h):
     case = h.add(Case("itamax", "softmax", ""))
     y = h.output(case, "itamax_y", expected)
     case.call = f"kernel_itamax_s8u8({h.array('itamax_x', x, np.int8, True)}, {y}, 26, 37, 256, core, cores);"
+    # edge rows: all equal (at both ends of int8 and in between), one value above the rest, each
+    # term of the exponent (differences 0..255); n = 1..3 (no unrolled group), 4, 5, 130; fewer
+    # rows than cores; other n_levels
+    for n, n_levels in ((1, 256), (2, 256), (3, 17), (4, 256), (5, 128), (130, 256)):
+        rows = [np.full(n, -128), np.full(n, 127), np.full(n, 5), rand(n, np.int8), rand(n, np.int8, -128, -100)]
+        if n > 1:
+            rows.append(np.where(np.arange(n) == n - 1, 127, -128))
+            rows.append(127 - np.arange(n) * 255 // (n - 1))
+        x = np.stack(rows).astype(np.int8)
+        name = f"itamax_edges_n{n}"
+        expected = stored(golden("ITAMax", q.ITAMaxAttrs(n_levels=n_levels), x), np.uint8)
+        case = h.add(Case(name, "softmax", ""))
+        y = h.output(case, f"{name}_y", expected)
+        case.call = f"kernel_itamax_s8u8({h.array(f'{name}_x', x, np.int8)}, {y}, {len(rows)}, {n}, {n_levels}, core, cores);"
     for name, rows, n, width in (("itapartialmax_tail", 10, 37, 16), ("itapartialmax_w8", 9, 64, 8)):
         x = rand((rows, n), np.int8, -128, 60)
         x[0, -1] = 127  # a trailing column above the running max: negative difference
@@ -365,31 +381,39 @@ def _norm_cases(h):
         )
 
 
-def _residual_case(h, name, a, b, rqs, norm=None):
-    """kernel_residual_requant_*: RQ_y(RQ_a(a) + RQ_b(b)) [-> iNoNorm] against the golden chain;
-    rqs: three (mul, add, log2d, n_levels, signed), norm: (w, bias, mul, log2d) or None."""
-    results, params = [], []
+def _residual_case(h, name, a, b, rqs, norm=None, in_place=False):
+    """kernel_residual_requant_lut: RQ_y(RQ_a(a) + RQ_b(b)) [-> iNoNorm] against the golden chain,
+    with the tables deploy/lowering/residual_tables.py builds; rqs: three (mul, add, log2d,
+    n_levels, signed), norm: (w, bias, mul, log2d) or None. in_place: y is a."""
+    results = []
     for x, (mul, add, log2d, n_levels, signed) in zip((a, b, None), rqs):
         attrs = q.RequantShiftAttrs(log2d=log2d, n_levels=n_levels, signed=signed)
         x = results[0] + results[1] if x is None else x
         out_dtype = np.int8 if signed else np.uint8
         results.append(stored(golden("RequantShift", attrs, x, np.array(mul), np.array(add)), out_dtype).astype(np.int32))
-        lo, hi = (-(n_levels // 2), n_levels // 2 - 1) if signed else (0, n_levels - 1)
-        params += [mul, add, log2d, lo, hi]
     expected = stored(results[2], np.int8 if rqs[2][4] else np.uint8)
-    norm_args = "0, 1, 0, 1, 0, 0"
+    table_a, table_b = (residual_tables.input_table(x.dtype, *rq) for x, rq in zip((a, b), rqs))
+    bounds = [requant_bounds(*rq[3:]) for rq in rqs[:2]]
+    table_y = residual_tables.output_table(*bounds, *rqs[2])
+    tables = (f"{h.array(f'{name}_ta', table_a, np.uint8)}, {h.array(f'{name}_tb', table_b, np.uint8)}, "
+              f"{h.array(f'{name}_ty', table_y, np.int8)}")  # fmt: skip
+    norm_args = "0, 1, 0, 1, 0"
     if norm is not None:
         w, bias, mul, log2d = norm
         attrs = q.INoNormAttrs(log2d=log2d, mul=mul, n_levels=256)
         expected = stored(golden("iNoNorm", attrs, expected, w, bias), np.int8)
-        norm_args = (f"{h.array(f'{name}_w', w, np.int8)}, {w.size}, {h.array(f'{name}_nb', bias, np.int32)}, "
-                     f"{bias.size}, {mul}, {log2d}")  # fmt: skip
+        w_mul, b_mul = (residual_tables.scaled_norm(t, mul) for t in (w, bias))
+        norm_args = (f"{h.array(f'{name}_w', w_mul, np.int32)}, {w.size}, {h.array(f'{name}_nb', b_mul, np.int32)}, "
+                     f"{bias.size}, {log2d}")  # fmt: skip
     case = h.add(Case(name, "residual", ""))
-    y = h.output(case, f"{name}_y", expected)
-    sfx = "".join("u8" if x.dtype == np.uint8 else "s8" for x in (a, b))
+    if in_place:
+        y = h.output(case, f"{name}_y", expected, initial=a.astype(expected.dtype))
+        a_arg = y
+    else:
+        y, a_arg = h.output(case, f"{name}_y", expected), h.array(f"{name}_a", a, a.dtype)
     case.call = (
-        f"kernel_residual_requant_{sfx}({h.array(f'{name}_a', a, a.dtype)}, {h.array(f'{name}_b', b, b.dtype)}, {y}, "
-        f"{a.size}, (const int32_t[]){{{c_list(params)}}}, {norm_args}, core, cores);"
+        f"kernel_residual_requant_lut({a_arg}, {h.array(f'{name}_b', b, b.dtype)}, {y}, {a.size}, {tables}, "
+        f"{norm_args}, core, cores);"
     )
 
 
@@ -412,6 +436,9 @@ def _residual_cases(h):
         norm = (rand(w_shape, np.int8), rand(w_shape[-1:] if len(w_shape) > 1 else w_shape, np.int32, -(2**20), 2**20),
                 mul, log2d)  # fmt: skip
         _residual_case(h, name, a, b, typical, norm)
+    norm = (rand((43,), np.int8), rand((43,), np.int32, -(2**20), 2**20), 425, 10)
+    _residual_case(h, "residual_norm_in_place", a, b, typical, norm, in_place=True)
+    _residual_case(h, "residual_short", a[:1, :5], b[:1, :5], saturating)  # fewer elements than cores
 
 
 def _activation_cases(h):

@@ -232,28 +232,29 @@ class AddCall(KernelCall):
 
 @dataclass(frozen=True)
 class ResidualCall(KernelCall):
-    """kernel_residual_requant_{s8s8,s8u8,u8u8}: y = RQ_y(RQ_a(a) + RQ_b(b)) [then iNoNorm], the
-    residual group of deploy/lowering/residual.py. `requant` holds {mul, add, log2d, lo, hi} of
-    RQ_a, RQ_b and RQ_y (per tensor); `norm_w` None: no iNoNorm."""
+    """kernel_residual_requant_lut: y = RQ_y(RQ_a(a) + RQ_b(b)) [then iNoNorm], the residual group
+    of deploy/lowering/residual.py, with the three per-tensor requantizations as constant tables
+    (deploy/lowering/residual_tables.py): `table_a`, `table_b` uint8[256] indexed by the operands'
+    bytes, `table_y` int8 indexed by the sum of their entries. `norm_w` None: no iNoNorm; else
+    `norm_w` / `norm_b` are int32 weight*mul / bias*mul, indexed i % w_len, i % b_len."""
 
+    function: ClassVar[str] = "kernel_residual_requant_lut"
     a: str
     b: str
     y: str
-    variant: str  # "s8s8", "s8u8", "u8u8": the types of a and b
     size: int
-    requant: tuple[int, ...]  # 15 values
+    table_a: str
+    table_b: str
+    table_y: str
     norm_w: str | None = None
     w_len: int = 1
     norm_b: str | None = None
     b_len: int = 1
-    norm_mul: int = 0
     norm_log2d: int = 0
 
-    def kernel_name(self) -> str:
-        return f"kernel_residual_requant_{self.variant}"
-
     def reads(self):
-        return (self.a, self.b) + ((self.norm_w, self.norm_b) if self.norm_w else ())
+        tables = (self.table_a, self.table_b, self.table_y)
+        return (self.a, self.b, *tables) + ((self.norm_w, self.norm_b) if self.norm_w else ())
 
     def writes(self):
         return (self.y,)
@@ -264,8 +265,8 @@ class ResidualCall(KernelCall):
 
     def arguments(self, ref):
         norm = [ref(self.norm_w), c_int(self.w_len), ref(self.norm_b), c_int(self.b_len)] if self.norm_w else ["0", "1", "0", "1"]
-        return [ref(self.a), ref(self.b), ref(self.y), c_int(self.size), c_array("int32_t", self.requant), *norm,
-                c_int(self.norm_mul), c_int(self.norm_log2d)]  # fmt: skip
+        return [ref(self.a), ref(self.b), ref(self.y), c_int(self.size), ref(self.table_a), ref(self.table_b),
+                ref(self.table_y), *norm, c_int(self.norm_log2d)]  # fmt: skip
 
 
 @dataclass(frozen=True)

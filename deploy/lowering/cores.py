@@ -17,6 +17,7 @@ from deploy.errors import DeployError
 from deploy.golden.requant import requant_bounds
 from deploy.graph import Graph, Node, Tensor
 from deploy.lowering import calls as c
+from deploy.lowering import residual_tables as tables
 from deploy.lowering.fusion import VIEW_OPS, NodeGroup
 from deploy.lowering.network import CORES, Layer, LoweredNetwork, Step, View
 from deploy.lowering.passes import ADD_VARIANTS, broadcast_pattern, suffix_length
@@ -233,30 +234,34 @@ def lower_add(ctx: LoweringContext, node: Node) -> list[Step]:
 
 
 def _requant_params(ctx: LoweringContext, node: Node) -> tuple[int, ...]:
-    """{mul, add, log2d, lo, hi} of a per-tensor RequantShift (residual.py checked that it is)."""
+    """(mul, add, log2d, n_levels, signed) of a per-tensor RequantShift (residual.py checked that it is)."""
     mul, add = (int(np.asarray(ctx.tensor(n).data).reshape(-1)[0]) for n in node.inputs[1:3])
     a = node.attrs
-    return (mul, add, a.log2d, *requant_bounds(a.n_levels, a.signed))
+    return (mul, add, a.log2d, a.n_levels, a.signed)
 
 
 def lower_residual(ctx: LoweringContext, nodes: tuple[Node, ...]) -> list[Step]:
     """The residual group (RequantShift, RequantShift, Add, RequantShift [, iNoNorm]) ->
-    kernel_residual_requant_*; an unsigned operand goes second (the kernels are s8s8, s8u8, u8u8)."""
+    kernel_residual_requant_lut, its requantizations (and the iNoNorm's multiplier) folded into
+    constant tensors (residual_tables.py)."""
     rq_a, rq_b, _, rq_y = nodes[:4]
-    if c.kind_of(ctx.tensor(rq_a.inputs[0]).dtype) == "u8":
-        rq_a, rq_b = rq_b, rq_a
     a, b = (ctx.tensor(rq.inputs[0]) for rq in (rq_a, rq_b))
-    variant = ADD_VARIANTS[(str(a.dtype), str(b.dtype))]
-    requant = _requant_params(ctx, rq_a) + _requant_params(ctx, rq_b) + _requant_params(ctx, rq_y)
+    params_a, params_b = _requant_params(ctx, rq_a), _requant_params(ctx, rq_b)
+    table_a = ctx.new_tensor(f"{rq_a.name}.table", (256,), UINT8, tables.input_table(a.dtype, *params_a))
+    table_b = ctx.new_tensor(f"{rq_b.name}.table", (256,), UINT8, tables.input_table(b.dtype, *params_b))
+    bounds = [requant_bounds(*params[3:]) for params in (params_a, params_b)]
+    y_values = tables.output_table(*bounds, *_requant_params(ctx, rq_y))
+    table_y = ctx.new_tensor(f"{rq_y.name}.table", y_values.shape, INT8, y_values)
     y = ctx.tensor(nodes[-1].outputs[0])
     norm: dict = {}
     if len(nodes) == 5:
         node = nodes[4]
         w, bias = (ctx.tensor(n) for n in node.inputs[1:3])
-        norm = {"norm_w": w.name, "w_len": suffix_length(w.shape, y.shape), "norm_b": bias.name,
-                "b_len": suffix_length(bias.shape, y.shape), "norm_mul": node.attrs.mul,
-                "norm_log2d": node.attrs.log2d}  # fmt: skip
-    return [(c.ResidualCall(a.name, b.name, y.name, variant, y.size, requant, **norm),)]
+        scaled = [ctx.new_tensor(f"{t.name}*mul@{node.name}", t.shape, INT32, tables.scaled_norm(t.data, node.attrs.mul))
+                  for t in (w, bias)]  # fmt: skip
+        norm = {"norm_w": scaled[0], "w_len": suffix_length(w.shape, y.shape), "norm_b": scaled[1],
+                "b_len": suffix_length(bias.shape, y.shape), "norm_log2d": node.attrs.log2d}  # fmt: skip
+    return [(c.ResidualCall(a.name, b.name, y.name, y.size, table_a, table_b, table_y, **norm),)]
 
 
 def lower_gelu(ctx: LoweringContext, node: Node) -> list[Step]:

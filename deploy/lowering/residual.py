@@ -8,7 +8,8 @@ A pattern is taken only when the fused kernel computes exactly what the separate
   reads an 8-bit tensor of the Add's size (no broadcast), with per-tensor constant mul and add;
 - the Add's int32 result feeds only the output RequantShift (per-tensor constant mul and add);
 - the iNoNorm is pulled in when it is the output RequantShift's only consumer, reads its int8
-  result as x and has weights/bias the kernel can index (i % len) that exist by then.
+  result as x and has constant weights/bias the kernel can index (i % len): the lowering folds
+  its multiplier into them (residual_tables.py).
 """
 
 from __future__ import annotations
@@ -50,9 +51,6 @@ def find_residuals(graph: Graph) -> dict[str, Residual]:
     for node in graph.nodes:
         for name in node.inputs:
             consumers.setdefault(name, []).append(node)
-    producers = {
-        out: index for index, node in enumerate(graph.nodes) for out in node.outputs
-    }
     outputs = set(graph.outputs)
 
     def only_consumer(tensor: str) -> Node | None:
@@ -82,10 +80,7 @@ def find_residuals(graph: Graph) -> dict[str, Residual]:
             return None
         return node if x.size == graph.tensor(add.outputs[0]).size else None
 
-    def ready_before(tensor: str, position: int) -> bool:
-        return graph.tensor(tensor).is_constant or producers.get(tensor, -1) < position
-
-    def norm_after(requant: Node, position: int) -> Node | None:
+    def norm_after(requant: Node) -> Node | None:
         result = requant.outputs[0]
         norm = only_consumer(result)
         if norm is None or norm.op_type != "iNoNorm" or norm.inputs[0] != result:
@@ -103,12 +98,10 @@ def find_residuals(graph: Graph) -> dict[str, Residual]:
             or suffix_length(b.shape, y.shape) is None
         ):
             return None
-        return (
-            norm if all(ready_before(n, position) for n in norm.inputs[1:3]) else None
-        )
+        return norm if w.is_constant and b.is_constant else None
 
     found: dict[str, Residual] = {}
-    for position, add in enumerate(graph.nodes):
+    for add in graph.nodes:
         if (
             add.op_type != "Add"
             or len(add.inputs) != 2
@@ -130,6 +123,6 @@ def find_residuals(graph: Graph) -> dict[str, Residual]:
         if graph.tensor(requant.outputs[0]).dtype not in EIGHT_BIT:
             continue
         found[add.name] = Residual(
-            requants, add, requant, norm_after(requant, position)
+            requants, add, requant, norm_after(requant)
         )  # type: ignore[arg-type]
     return found

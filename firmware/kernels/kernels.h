@@ -80,20 +80,18 @@ void kernel_add_s32s32(const int32_t *a, const int32_t *b, int32_t *out, uint32_
 
 /* ------------------------------------------------------------------ residual block (residual.c)
  * The layer deploy/lowering/residual.py fuses: y = RQ_y(int32(RQ_a(a) + RQ_b(b))), each RQ a
- * per-tensor RequantShift as above, then, if norm_w is not NULL, y = iNoNorm(y) as
- * kernel_inonorm_s8 (norm_w int8 [i % w_len], norm_b int32 [i % b_len], no clamp). a, b and y
- * have `size` elements (no broadcast). rq: 15 int32, {mul, add, log2d, lo, hi} of RQ_a, RQ_b,
- * RQ_y (lo/hi: the clip bounds, within the 8-bit type of each result; RQ_y's int8 when norm_w).
- * Bit-exact with the four (five) separate kernels; y may be a or b (in place). */
-void kernel_residual_requant_s8s8(const int8_t *a, const int8_t *b, void *out, uint32_t size, const int32_t *rq,
-                                  const int8_t *norm_w, uint32_t w_len, const int32_t *norm_b, uint32_t b_len,
-                                  int32_t norm_mul, uint32_t norm_log2d, uint32_t core, uint32_t cores);
-void kernel_residual_requant_s8u8(const int8_t *a, const uint8_t *b, void *out, uint32_t size, const int32_t *rq,
-                                  const int8_t *norm_w, uint32_t w_len, const int32_t *norm_b, uint32_t b_len,
-                                  int32_t norm_mul, uint32_t norm_log2d, uint32_t core, uint32_t cores);
-void kernel_residual_requant_u8u8(const uint8_t *a, const uint8_t *b, void *out, uint32_t size, const int32_t *rq,
-                                  const int8_t *norm_w, uint32_t w_len, const int32_t *norm_b, uint32_t b_len,
-                                  int32_t norm_mul, uint32_t norm_log2d, uint32_t core, uint32_t cores);
+ * per-tensor RequantShift as above, then, if norm_w is not NULL, y = iNoNorm(y). The
+ * requantizations come as tables (deploy/lowering/residual_tables.py builds them):
+ *   y = rq_y[rq_a[byte of a[i]] + rq_b[byte of b[i]]]
+ * rq_a, rq_b: 256 entries (RQ(value) - its lower bound), so a and b may be int8 or uint8; rq_y:
+ * one entry per reachable sum (at most 511), the byte of y. iNoNorm: norm_w[i % w_len] and
+ * norm_b[i % b_len] are the weight and bias times the iNoNorm's mul (int32, wrapped), then
+ * y = int8(int32(y*norm_w + norm_b) >> norm_log2d) (no clamp). a, b and y have `size` elements
+ * (no broadcast); y may be a or b (in place). */
+void kernel_residual_requant_lut(const void *a, const void *b, void *out, uint32_t size, const uint8_t *rq_a,
+                                 const uint8_t *rq_b, const int8_t *rq_y, const int32_t *norm_w, uint32_t w_len,
+                                 const int32_t *norm_b, uint32_t b_len, uint32_t norm_log2d, uint32_t core,
+                                 uint32_t cores);
 
 /* ------------------------------------------------------------------ softmaxes (softmax.py)
  * Over the last axis of rows x n; results are the unsigned values 0..n_levels-1 as uint8

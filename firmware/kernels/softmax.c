@@ -63,20 +63,60 @@ static inline uint32_t ita_shift(int32_t diff) { return (uint32_t)((diff + 16) >
 /* value >> shift for values below 2^32; 0 once the shift passes the width (golden _halve). */
 static inline uint32_t halve(uint32_t value, uint32_t shift) { return shift < 32 ? value >> shift : 0; }
 
+/* The largest element of x[0..n), n >= 1; four per iteration. */
+static inline int32_t row_max_unrolled(const int8_t *x, uint32_t n) {
+    int32_t m = x[0];
+    const int8_t *stop = x + (n & ~3u);
+    for (; x != stop; x += 4) {
+        int32_t x0 = x[0], x1 = x[1], x2 = x[2], x3 = x[3];
+        if (x0 > m) m = x0;
+        if (x1 > m) m = x1;
+        if (x2 > m) m = x2;
+        if (x3 > m) m = x3;
+    }
+    for (uint32_t i = 0; i < (n & 3u); i++)
+        if (x[i] > m) m = x[i];
+    return m;
+}
+
+/* ITAMax's exponent is shift = (max - x + 16) >> 5 = e >> 5 with e = max + 16 - x in 16..271, so
+ * shift <= 8 and every element adds 256 >> shift >= 1 to the sum. The table holds that term minus
+ * one, 255 >> (e >> 5), which fits a byte: the sum pass is a load, a subtract, a table load and an
+ * add per element (the n missing ones are added once). Index e, 272 bytes, 32 per shift value. */
+#define ITAMAX_TABLE 272
+static inline void itamax_term_table(uint32_t *words) {
+    for (uint32_t shift = 0, i = 0; shift <= 8; shift++) {
+        const uint32_t bytes = (255u >> shift) * 0x01010101u;
+        for (uint32_t j = 0; j < 8 && i < ITAMAX_TABLE / 4; j++) words[i++] = bytes;
+    }
+}
+
 void kernel_itamax_s8u8(const int8_t *in, uint8_t *out, uint32_t rows, uint32_t n, uint32_t n_levels, uint32_t core,
                         uint32_t cores) {
     uint32_t first, last;
     kernel_share(rows, core, cores, &first, &last);
-    if (n == 0) return;
+    if (n == 0 || first >= last) return;
+    uint32_t table[ITAMAX_TABLE / 4];
+    itamax_term_table(table);
     const uint32_t numerator = (n_levels - 1) * 256;
     for (uint32_t r = first; r < last; r++) {
-        const int8_t *x = in + r * n;
+        const int8_t *x = in + r * n, *stop = x + (n & ~3u);
         uint8_t *o = out + r * n;
-        const int32_t max = row_max(x, n);
-        uint32_t sum = 0;
-        for (uint32_t i = 0; i < n; i++) sum += halve(256, ita_shift(max - x[i]));
-        const uint32_t inverse = numerator / sum;
-        for (uint32_t i = 0; i < n; i++) o[i] = (uint8_t)halve(inverse, ita_shift(max - x[i]));
+        const uint32_t e_max = (uint32_t)(row_max_unrolled(x, n) + 16);
+        /* term[-x] is table[e_max - x]: one subtract per element (e_max - x is in 16..271) */
+        const uint8_t *term = (const uint8_t *)((uintptr_t)table + e_max);
+        uint32_t sum = n;
+        const int8_t *p = x;
+        for (; p != stop; p += 4) sum += term[-p[0]] + term[-p[1]] + term[-p[2]] + term[-p[3]];
+        for (uint32_t i = 0; i < (n & 3u); i++) sum += term[-p[i]];
+        const uint32_t inverse = numerator / sum; /* sum >= 256: the maximum adds 256 */
+        for (p = x; p != stop; p += 4, o += 4) {
+            o[0] = (uint8_t)(inverse >> ((e_max - p[0]) >> 5));
+            o[1] = (uint8_t)(inverse >> ((e_max - p[1]) >> 5));
+            o[2] = (uint8_t)(inverse >> ((e_max - p[2]) >> 5));
+            o[3] = (uint8_t)(inverse >> ((e_max - p[3]) >> 5));
+        }
+        for (uint32_t i = 0; i < (n & 3u); i++) o[i] = (uint8_t)(inverse >> ((e_max - p[i]) >> 5));
     }
 }
 
