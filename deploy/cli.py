@@ -58,7 +58,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--engine", choices=("fast", "detailed"), default="fast", help="simulator engine")
     run.add_argument("--no-tiling", action="store_true",
                      help="the cores read operands in L2 in place instead of tile by tile through L1 (for comparison)")
-    run.add_argument("--l1-kib", type=int, default=128, help="L1 size in KiB (default 128): stacks, activations if "
+    run.add_argument("--l1-kib", type=int, default=128, help="L1 size in KiB (4..128, default 128): stacks, activations if "
                      "they fit, and the work region the tiles go through")  # fmt: skip
     run.add_argument("--placement", choices=("auto", "l1", "l2"), default="auto",
                      help="where activations live (auto: L1 if they fit)")  # fmt: skip
@@ -196,8 +196,6 @@ def run(args) -> int:
     )
     if not 1 <= args.cores <= 8:
         raise CliError(f"--cores must be 1..8, got {args.cores}")
-    if not 32 <= args.l1_kib <= 1024:
-        raise CliError(f"--l1-kib must be 32..1024 (the L1 window of the memory map is 1 MiB), got {args.l1_kib}")
     if args.freq_mhz <= 0:
         raise CliError("--freq-mhz must be positive")
     description, graph, inputs, expected = _load(args)

@@ -109,6 +109,10 @@ def build(graph: Graph, inputs: Mapping[str, np.ndarray], options: DeployOptions
     from toolchain.build import build_program
 
     say = progress or (lambda text: None)
+    try:  # the cluster's own checks (cores, L1 size, stacks) before any work
+        cluster_config(options, L2_BYTES)
+    except SimError as error:
+        raise DeployError(str(error).splitlines()[0]) from None
     data = _typed_inputs(graph, inputs)
     engines = available_engines(options.ita, options.ita_softmax)
     network = lower(graph, engines)
@@ -119,6 +123,11 @@ def build(graph: Graph, inputs: Mapping[str, np.ndarray], options: DeployOptions
     # ITA's tiles live in a static L1 region next to the activations: its minimal size is
     # reserved first, whatever L1 the plan leaves free then becomes more tile slots
     base = minimal_region(network)
+    if base and base.bytes > options.l1_budget:
+        raise DeployError(
+            f"ITA's smallest L1 region ({base.bytes} B: two slots per operand and the logits of a query group) does "
+            f"not fit the {max(options.l1_budget, 0)} B of L1 left after the stacks; give more L1 (--l1-kib) or use --no-ita"
+        )
     budget = options.l1_budget - (base.bytes if base else 0)
     plan = allocate(network, budget, options.placement)
     region = size_region(network, budget - plan.l1_bytes)
@@ -162,21 +171,27 @@ def build(graph: Graph, inputs: Mapping[str, np.ndarray], options: DeployOptions
     return BuiltNetwork(network, plan, workdir, sources, elf, l2_bytes, region)
 
 
+def cluster_config(options: DeployOptions, l2_bytes: int):
+    """The simulated cluster for `options` (iss.config.ClusterConfig; raises its input errors)."""
+    from iss.config import ClusterConfig
+
+    return ClusterConfig(
+        cores=options.cores, engine=options.engine, check_alignment=options.check_alignment,
+        l1_kib=options.l1_kib, stack_bytes=options.stack_bytes, freq_mhz=options.freq_mhz,
+        max_cycles=options.max_cycles, timeout_s=options.timeout_s, l2_kib=l2_bytes // 1024,
+        ita_softmax=options.ita_softmax, strict=options.strict,
+    )  # fmt: skip
+
+
 def simulate(built: BuiltNetwork, options: DeployOptions, progress=None) -> DeployResult:
     from iss.cluster import Cluster
-    from iss.config import ClusterConfig
     from iss.errors import SimError
 
     say = progress or (lambda text: None)
     network = built.network
     sink = io.StringIO()
     try:
-        config = ClusterConfig(
-            cores=options.cores, engine=options.engine, check_alignment=options.check_alignment,
-            l1_kib=options.l1_kib, stack_bytes=options.stack_bytes, freq_mhz=options.freq_mhz,
-            max_cycles=options.max_cycles, timeout_s=options.timeout_s, l2_kib=built.l2_bytes // 1024,
-            ita_softmax=options.ita_softmax, strict=options.strict,
-        )  # fmt: skip
+        config = cluster_config(options, built.l2_bytes)
         say(f"simulating on {options.cores} compute core{'s' if options.cores != 1 else ''} + DMA core ({options.engine} engine)")
         cluster = Cluster(str(built.elf), config, sink=sink)
         report = cluster.run()

@@ -47,7 +47,8 @@ class ClusterConfig:
         if self.l2_kib < 4 or self.l2_kib % 4:
             raise BadInputError(f"--l2-kib must be a multiple of 4 and at least 4, got {self.l2_kib}")
         if self.stack_bytes % 16 or self.stack_bytes * (self.cores + 1) > self.l1_kib * 1024 // 2:
-            raise BadInputError(f"stack size {self.stack_bytes} B per hart does not fit half of L1")
+            raise BadInputError(f"stack size {self.stack_bytes} B per hart x {self.cores + 1} harts does not fit half of "
+                                f"the {self.l1_kib} KiB L1 (give more L1 or smaller stacks)")
         if self.quantum < 1000:
             raise BadInputError("quantum must be at least 1000 instructions")
         if self.max_cycles is not None and self.max_cycles <= 0:

@@ -180,7 +180,11 @@ def test_cli_reports_l1_and_l2_use(tmp_path):
     assert sum(memory[k] for k in parts) == memory["l1_bytes"] and memory["l1_free"] >= 0
     assert f"memory: L1 49152 B = stacks {memory['l1_stacks']}" in proc.stdout
     assert "core kernel calls run tile by tile through L1" in proc.stdout
-    bad = _cli("run", folder, "--l1-kib", "8")
-    assert bad.returncode != 0 and bad.stderr.strip().splitlines() == [
-        "deploy: error: --l1-kib must be 32..1024 (the L1 window of the memory map is 1 MiB), got 8"
-    ]
+    for l1_kib, message in (
+        ("30", "--l1-kib must be a multiple of 4 in 4..128, got 30"),
+        ("32", "stack size 2048 B per hart x 9 harts does not fit half of the 32 KiB L1 (give more L1 or smaller stacks)"),
+        ("40", "ITA's smallest L1 region (27136 B: two slots per operand and the logits of a query group) does not fit "
+               "the 21504 B of L1 left after the stacks; give more L1 (--l1-kib) or use --no-ita"),
+    ):  # fmt: skip
+        bad = _cli("run", "tiny", "--l1-kib", l1_kib)
+        assert bad.returncode != 0 and bad.stderr.strip().splitlines()[-1] == f"deploy: error: {message}", bad.stderr
