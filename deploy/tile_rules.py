@@ -30,7 +30,10 @@ from deploy.lowering import calls as c
 LOAD, STORE, RESIDENT, SCRATCH = "load", "store", "resident", "scratch"
 COL_QUANTUM = 8
 """Column tiles are multiples of 8 (the int8 GEMM's inner tile is 2 rows x 8 columns)."""
-ROW_QUANTUM_GEMM = 2
+ROW_QUANTUM_GEMM = 16
+"""Row tiles of a GEMM are multiples of 16 where they can be: the kernel deals 2-row units to the
+cores round robin, so 8 cores x 2 rows keep every core equally busy (22 rows would leave five of
+eight cores idle half the tile)."""
 
 
 @dataclass(frozen=True)
