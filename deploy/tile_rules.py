@@ -26,6 +26,7 @@ from dataclasses import dataclass, replace
 
 from deploy.lowering import LoweredNetwork
 from deploy.lowering import calls as c
+from deploy.lowering.ita import UnsignedBiasCall
 
 LOAD, STORE, RESIDENT, SCRATCH = "load", "store", "resident", "scratch"
 COL_QUANTUM = 8
@@ -213,6 +214,18 @@ def matmul(call: c.MatMulCall, network) -> TileProblem | str:
     return TileProblem(call.batch, m, n, blocks, make, ROW_QUANTUM_GEMM, COL_QUANTUM)
 
 
+def unsigned_bias(call, network) -> TileProblem | str:
+    """ITA's A.V run-time bias (deploy/lowering/ita.py UnsignedBiasCall): a head's V^T rows are one
+    row of the grid (p_len * ld bytes, read whole by the tile), its packed bias one stored row."""
+    if call.ld != call.s_len or (call.heads > 1 and call.head_step != call.p_len * call.ld):
+        return "V^T rows or heads with gaps (a head would be a strided block)"
+    head = call.p_len * call.ld
+    blocks = (Block(call.vt, LOAD, 1, head, cols=head, offset=call.vt_offset),
+              Block(call.bias, STORE, 1, call.head_bytes, cols=call.head_bytes, offset=call.bias_offset))  # fmt: skip
+    return TileProblem(1, call.heads, 1, blocks,
+                       lambda rows, cols: replace(call, vt_offset=0, head_step=head, heads=rows, bias_offset=0))  # fmt: skip
+
+
 RULES: dict[type, Rule] = {
     c.RequantShiftCall: requant_shift,
     c.AddCall: add,
@@ -227,6 +240,7 @@ RULES: dict[type, Rule] = {
     c.RMSNormCall: rms_norm,
     c.GemmCall: gemm,
     c.MatMulCall: matmul,
+    UnsignedBiasCall: unsigned_bias,
 }
 
 

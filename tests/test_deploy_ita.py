@@ -162,6 +162,34 @@ def test_mobilebert_relu_ffn_uses_the_unsigned_offset():
     assert len(c) == 16  # every MatMul of the layer
 
 
+def _unsigned_av_calls(network, av: str):
+    """(the calls of A.V's operand prep layer, the softmax call writing its probabilities)."""
+    from deploy.lowering.ita import SOFTMAX_CALLS
+
+    prep = next(layer for layer in network.layers if layer.name == f"{av} (ITA operand prep)")
+    probs = next(layer for layer in network.layers if layer.name == av).calls()[0].inp.tensor
+    writers = [call for layer in network.layers for call in layer.kernel_calls() if probs in call.writes()]
+    assert len(writers) == 1 and isinstance(writers[0], SOFTMAX_CALLS)
+    return prep.kernel_calls(), writers[0]
+
+
+def test_unsigned_av_has_no_separate_flip():
+    """The softmax stores the probabilities as int8 u - 128 (out_xor 0x80) for A.V, its only reader;
+    the prep layer only computes the run-time bias, one call for every head."""
+    from deploy.lowering.ita import UnsignedBiasCall
+
+    graph, _ = zoo("mobilebert", layers=1)
+    network = lower(graph, available_engines(True))
+    prep, softmax = _unsigned_av_calls(network, "layer0_attn_av")
+    assert softmax.out_xor == 0x80
+    assert [type(call) for call in prep] == [UnsignedBiasCall] and prep[0].heads == 4
+    readers = [call for layer in network.layers for call in layer.calls() if softmax.y in call.reads()]
+    assert len(readers) == 1 and readers[0].function == "dita_matmul"
+    # without ITA the softmax stores the golden's bytes
+    plain = lower(graph, available_engines(False))
+    assert all(getattr(call, "out_xor", 0) == 0 for layer in plain.layers for call in layer.calls())
+
+
 @needs_conformance
 def test_conformance_attention_has_nothing_ita_can_run_bit_for_bit():
     plan = plan_of(load_conformance_case(ATTENTION).graph)
@@ -268,6 +296,41 @@ def test_mobilebert_layer_with_ita(tmp_path):
     graph, inputs = zoo("mobilebert", layers=1, seq=64)
     result = _run(graph, inputs, tmp_path, ita=True)
     assert len(_ita_layers(result)) == 16
+    _check_ita_accounting(result)
+
+
+@needs_compiler
+def test_unsigned_av_bias_is_tiled_and_the_softmax_flips(tmp_path):
+    """End to end with the activations in L2: the flip is the softmax's (no dita_unsigned_offset),
+    the run-time bias goes through L1 tiles, outputs still bit for bit."""
+    from deploy.tiling import TiledCall
+
+    graph, inputs = zoo("mobilebert", layers=1)
+    result = _run(graph, inputs, tmp_path, ita=True, placement="l2")
+    network = result.network
+    prep, softmax = _unsigned_av_calls(network, "layer0_attn_av")
+    assert softmax.out_xor == 0x80 and [call.function for call in prep] == ["dita_unsigned_bias"]
+    layer = next(layer for layer in network.layers if layer.name == "layer0_attn_av (ITA operand prep)")
+    assert all(isinstance(call, TiledCall) for call in layer.calls()) and layer.dma_bytes > 0
+    assert not any(kernel == "dita_unsigned_bias" for _, kernel, _ in network.tiling.in_place)
+    _check_ita_accounting(result)
+
+
+@needs_compiler
+def test_unsigned_av_after_itapartialmax(tmp_path):
+    """tiny with Deeploy's streaming softmax (as the ICCT_ITA networks have): ITAPartialMax on the
+    cores stores int8 u - 128 for A.V on ITA."""
+    from onnx import helper
+
+    model, inputs = build_model("tiny")
+    for node in model.graph.node:
+        if node.op_type == "ITAMax":
+            node.op_type = "ITAPartialMax"
+            node.attribute.append(helper.make_attribute("group_width", 16))
+    result = _run(import_model(model, "tiny_partial"), inputs, tmp_path, ita=True)
+    prep, softmax = _unsigned_av_calls(result.network, "layer0_attn_av")
+    assert softmax.function == "kernel_itapartialmax_s8u8" and softmax.out_xor == 0x80
+    assert [call.function for call in prep] == ["dita_unsigned_bias"]
     _check_ita_accounting(result)
 
 

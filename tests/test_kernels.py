@@ -292,7 +292,7 @@ def _softmax_cases(h):
         scr = h.scratch(f"{name}_scratch", np.uint32, 8 * 11) if scratch else "0"
         case.call = (
             f"kernel_isoftmax_s8u8({h.array(f'{name}_x', x, np.int8)}, {y}, 24, 11, {c_list(coeffs)}, 256, {scr}, "
-            "core, cores);"
+            "0, core, cores);"
         )
     x = rand((2, 13, 37), np.int8)
     x[0, 0] = -128
@@ -300,11 +300,11 @@ def _softmax_cases(h):
     expected = stored(golden("ITAMax", q.ITAMaxAttrs(n_levels=256), x), np.uint8)
     case = h.add(Case("itamax", "softmax", ""))
     y = h.output(case, "itamax_y", expected)
-    case.call = f"kernel_itamax_s8u8({h.array('itamax_x', x, np.int8, True)}, {y}, 26, 37, 256, core, cores);"
+    case.call = f"kernel_itamax_s8u8({h.array('itamax_x', x, np.int8, True)}, {y}, 26, 37, 256, 0, core, cores);"
     # edge rows: all equal (at both ends of int8 and in between), one value above the rest, each
     # term of the exponent (differences 0..255); n = 1..3 (no unrolled group), 4, 5, 130; fewer
-    # rows than cores; other n_levels
-    for n, n_levels in ((1, 256), (2, 256), (3, 17), (4, 256), (5, 128), (130, 256)):
+    # rows than cores; other n_levels; n = 200: the store pass through the table of outputs
+    for n, n_levels in ((1, 256), (2, 256), (3, 17), (4, 256), (5, 128), (130, 256), (200, 256)):
         rows = [np.full(n, -128), np.full(n, 127), np.full(n, 5), rand(n, np.int8), rand(n, np.int8, -128, -100)]
         if n > 1:
             rows.append(np.where(np.arange(n) == n - 1, 127, -128))
@@ -314,7 +314,7 @@ def _softmax_cases(h):
         expected = stored(golden("ITAMax", q.ITAMaxAttrs(n_levels=n_levels), x), np.uint8)
         case = h.add(Case(name, "softmax", ""))
         y = h.output(case, f"{name}_y", expected)
-        case.call = f"kernel_itamax_s8u8({h.array(f'{name}_x', x, np.int8)}, {y}, {len(rows)}, {n}, {n_levels}, core, cores);"
+        case.call = f"kernel_itamax_s8u8({h.array(f'{name}_x', x, np.int8)}, {y}, {len(rows)}, {n}, {n_levels}, 0, core, cores);"
     for name, rows, n, width in (("itapartialmax_tail", 10, 37, 16), ("itapartialmax_w8", 9, 64, 8)):
         x = rand((rows, n), np.int8, -128, 60)
         x[0, -1] = 127  # a trailing column above the running max: negative difference
@@ -329,8 +329,32 @@ def _softmax_cases(h):
         y = h.output(case, f"{name}_y", expected, l1=True)
         case.call = (
             f"kernel_itapartialmax_s8u8({h.array(f'{name}_x', x, np.int8)}, {y}, {rows}, {n}, {width}, 256, "
-            "core, cores);"
+            "0, core, cores);"
         )
+    _softmax_xor_cases(h)
+
+
+def _softmax_xor_cases(h):
+    """out_xor 0x80: every softmax stores q ^ 0x80 (the int8 q - 128 ITA's A.V reads), through each
+    of its store passes (ITAMax: shifts for short rows, the table of outputs for long ones)."""
+    x = rand((20, 11), np.int8)
+    attrs = q.ISoftmaxAttrs(1, 345, 62395, 255, n_levels=256)
+    case = h.add(Case("isoftmax_xor", "softmax", ""))
+    y = h.output(case, "isoftmax_xor_y", stored(golden("iSoftmax", attrs, x), np.uint8) ^ 0x80)
+    case.call = f"kernel_isoftmax_s8u8({h.array('isoftmax_xor_x', x, np.int8)}, {y}, 20, 11, 1, 345, 62395, 255, 256, 0, 128, core, cores);"
+    for n in (37, 130):
+        x = rand((11, n), np.int8)
+        x[0] = 127 - np.arange(n) * 255 // (n - 1)  # every exponent
+        name = f"itamax_xor_n{n}"
+        case = h.add(Case(name, "softmax", ""))
+        y = h.output(case, f"{name}_y", stored(golden("ITAMax", q.ITAMaxAttrs(n_levels=256), x), np.uint8) ^ 0x80)
+        case.call = f"kernel_itamax_s8u8({h.array(f'{name}_x', x, np.int8)}, {y}, 11, {n}, 256, 128, core, cores);"
+    x = rand((10, 37), np.int8, -128, 60)
+    x[0, -1] = 127
+    attrs = q.ITAPartialMaxAttrs(n_levels=256, group_width=16)
+    case = h.add(Case("itapartialmax_xor", "softmax", ""))
+    y = h.output(case, "itapartialmax_xor_y", stored(golden("ITAPartialMax", attrs, x), np.uint8) ^ 0x80)
+    case.call = f"kernel_itapartialmax_s8u8({h.array('itapartialmax_xor_x', x, np.int8)}, {y}, 10, 37, 16, 256, 128, core, cores);"
 
 
 def _norm_cases(h):

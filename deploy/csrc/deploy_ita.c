@@ -466,34 +466,3 @@ void dita_attention(const dita_attention_t *op, const dita_region_t *region) {
     run_jobs(region, attention_next, &it);
 #undef it
 }
-
-/* -- operand preparation on the compute cores --------------------------------------------------- */
-
-void dita_unsigned_prep(uint8_t *x, uint32_t n, const int8_t *w, uint32_t ld, uint32_t heads, uint32_t p_len,
-                        uint32_t s_len, uint8_t *bias, uint32_t core, uint32_t cores) {
-    uint32_t first, last;
-    /* whole words where possible: every core gets a multiple of 4 bytes */
-    const uint32_t words = n / 4;
-    kernel_share(words, core, cores, &first, &last);
-    uint32_t *x32 = (uint32_t *)x;
-    for (uint32_t i = first; i < last; i++) x32[i] ^= 0x80808080u;
-    if (core == cores - 1)
-        for (uint32_t i = words * 4; i < n; i++) x[i] ^= 0x80u;
-    if (!bias) return;
-    const uint32_t pt = (p_len + DITA_TILE - 1) / DITA_TILE;
-    const uint32_t per_head = pt * DITA_TILE; /* bias entries per head, padded */
-    kernel_share(heads * per_head, core, cores, &first, &last);
-    for (uint32_t e = first; e < last; e++) {
-        const uint32_t h = e / per_head, p = e % per_head;
-        int32_t sum = 0;
-        if (p < p_len) {
-            const int8_t *row = w + (h * p_len + p) * ld;
-            for (uint32_t s = 0; s < s_len; s++) sum += row[s];
-            sum *= 128;
-        }
-        uint8_t *b = bias + (h * pt * DITA_BIAS_BYTES) + p * 3;
-        b[0] = (uint8_t)sum;
-        b[1] = (uint8_t)(sum >> 8);
-        b[2] = (uint8_t)(sum >> 16);
-    }
-}

@@ -92,12 +92,18 @@ typedef struct {
 void dita_matmul(const dita_matmul_t *op, const dita_region_t *region);
 void dita_attention(const dita_attention_t *op, const dita_region_t *region);
 
-/* Operand preparation on the compute cores (parallel contract of kernels.h) for an ITA step whose
- * input is unsigned: x[i] ^= 0x80 for i < n (uint8 u becomes the int8 u - 128, in place), and, if
- * bias is not NULL, the bias that gives back the unsigned product: for each of `heads` heads and
- * p < p_len, bias value 128 * sum_{s < s_len} w[(h*p_len + p)*ld + s], packed 24-bit, 64 values per
- * output tile (zero past p_len), ceil(p_len/64)*192 bytes per head. */
-void dita_unsigned_prep(uint8_t *x, uint32_t n, const int8_t *w, uint32_t ld, uint32_t heads, uint32_t p_len,
+/* Operand preparation on the compute cores (deploy_ita_prep.c; parallel contract of kernels.h) for
+ * an ITA step whose input is unsigned (uint8 u, read by ITA as the int8 u - 128):
+ *
+ * dita_unsigned_offset: x[i] ^= 0x80 for i < n, in place (u becomes u - 128). Only for producers
+ * that cannot store u ^ 0x80 themselves (the softmaxes do: their out_xor, kernels.h).
+ *
+ * dita_unsigned_bias: the bias that gives back the unsigned product of A.V (weight V, an
+ * activation): for each of `heads` heads and p < p_len, 128 * sum_{s < s_len} vt[h*head_step +
+ * p*ld + s], packed 24-bit, 64 values per output tile (zero past p_len), ceil(p_len/64)*192 bytes
+ * per head, head after head. */
+void dita_unsigned_offset(uint8_t *x, uint32_t n, uint32_t core, uint32_t cores);
+void dita_unsigned_bias(const int8_t *vt, uint32_t ld, uint32_t head_step, uint32_t heads, uint32_t p_len,
                         uint32_t s_len, uint8_t *bias, uint32_t core, uint32_t cores);
 
 #endif

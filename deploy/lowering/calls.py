@@ -297,6 +297,8 @@ class HardswishCall(OneInOneOutCall):
 
 
 # ------------------------------------------------------------------ softmaxes
+# `out_xor` 0x80 stores q ^ 0x80, the int8 q - 128, for an ITA step that reads the probabilities
+# signed (deploy/lowering/ita.py sets it when that step is their only reader).
 
 
 @dataclass(frozen=True)
@@ -314,6 +316,7 @@ class ISoftmaxCall(KernelCall):
     log2: int
     n_levels: int
     scratch: str | None
+    out_xor: int = 0
 
     def reads(self):
         return (self.x,)
@@ -323,7 +326,7 @@ class ISoftmaxCall(KernelCall):
 
     def arguments(self, ref):
         return [ref(self.x), ref(self.y), *map(c_int, (self.rows, self.n, self.coeff_a, self.coeff_b, self.coeff_c,
-                self.log2, self.n_levels)), ref(self.scratch) if self.scratch else "0"]  # fmt: skip
+                self.log2, self.n_levels)), ref(self.scratch) if self.scratch else "0", c_int(self.out_xor)]  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -334,9 +337,10 @@ class ITAMaxCall(OneInOneOutCall):
     rows: int
     n: int
     n_levels: int
+    out_xor: int = 0
 
     def arguments(self, ref):
-        return [ref(self.x), ref(self.y), c_int(self.rows), c_int(self.n), c_int(self.n_levels)]
+        return [ref(self.x), ref(self.y), *map(c_int, (self.rows, self.n, self.n_levels, self.out_xor))]
 
 
 @dataclass(frozen=True)
@@ -348,9 +352,10 @@ class ITAPartialMaxCall(OneInOneOutCall):
     n: int
     group_width: int
     n_levels: int
+    out_xor: int = 0
 
     def arguments(self, ref):
-        return [ref(self.x), ref(self.y), *map(c_int, (self.rows, self.n, self.group_width, self.n_levels))]
+        return [ref(self.x), ref(self.y), *map(c_int, (self.rows, self.n, self.group_width, self.n_levels, self.out_xor))]
 
 
 # ------------------------------------------------------------------ normalisations, reductions

@@ -9,9 +9,11 @@ matching and the numerics checks, documented there). This module turns its decis
   padded to multiples of 64) and packed 24-bit biases, in L2 (`<weight>@ita`, `<layer>@ita.bias`);
 - a projection whose output ITA keeps transposed (V^T) swaps the operands: input W^T tiles,
   weight the activation rows, bias per output row (ITA's V step);
-- an A.V whose probabilities come from a softmax on the cores first gets a cores layer
-  (`dita_unsigned_prep`): probabilities to int8 (u - 128, in place) and the run-time bias
-  128 * sum_s V^T[p, s] that restores the unsigned product;
+- an A.V whose probabilities come from a softmax on the cores: the softmax stores them as int8
+  (u ^ 0x80 = u - 128, its call's out_xor) and a cores layer first computes the run-time bias
+  128 * sum_s V^T[p, s] that restores the unsigned product (`dita_unsigned_bias`, tiled through
+  L1 by deploy/tile_rules.py). An unsigned input from another kernel is offset in place by that
+  layer instead (`dita_unsigned_offset`);
 - QK -> softmax -> A.V fused when ITA computes the graph's softmax variant -> one
   `dita_attention` call per head (SingleAttention mode), the logits never leave L1;
 - Transposes absorbed into ITA steps (head split and merge) and the fused QK / softmax groups
@@ -145,30 +147,87 @@ class ItaAttentionCall(c.KernelCall):
 
 
 @dataclass(frozen=True)
-class UnsignedPrepCall(c.KernelCall):
-    """dita_unsigned_prep on the compute cores: x ^= 0x80 (n bytes) and the run-time bias of one head."""
+class UnsignedOffsetCall(c.KernelCall):
+    """dita_unsigned_offset on the compute cores: x ^= 0x80 in place (n bytes), for an unsigned
+    input whose producer cannot store u ^ 0x80 itself."""
 
-    function: ClassVar[str] = "dita_unsigned_prep"
+    function: ClassVar[str] = "dita_unsigned_offset"
     x: str
     n: int
-    w: str | None
-    w_offset: int
-    ld: int
-    p_len: int
-    s_len: int
-    bias: str | None
-    bias_offset: int
 
     def reads(self):
-        return (self.x,) + ((self.w,) if self.w else ())
+        return (self.x,)
 
     def writes(self):
-        return (self.x,) + ((self.bias,) if self.bias else ())
+        return (self.x,)
 
     def arguments(self, ref):
-        w = _ptr(ref, self.w, self.w_offset) if self.w else "0"
-        bias = _ptr(ref, self.bias, self.bias_offset, "uint8_t", const=False) if self.bias else "0"
-        return [f"(uint8_t *){ref(self.x)}", str(self.n), w, str(self.ld), "1", str(self.p_len), str(self.s_len), bias]
+        return [f"(uint8_t *){ref(self.x)}", str(self.n)]
+
+
+@dataclass(frozen=True)
+class UnsignedBiasCall(c.KernelCall):
+    """dita_unsigned_bias on the compute cores: A.V's run-time bias 128 * sum_s V^T[p, s] for
+    `heads` heads (V^T rows p of head h at vt_offset + h*head_step + p*ld bytes), packed 24-bit,
+    head_bytes per head from bias_offset on."""
+
+    function: ClassVar[str] = "dita_unsigned_bias"
+    vt: str
+    vt_offset: int
+    ld: int
+    head_step: int
+    heads: int
+    p_len: int
+    s_len: int
+    bias: str
+    bias_offset: int
+
+    @property
+    def head_bytes(self) -> int:
+        return tiles(self.p_len) * BIAS_BYTES
+
+    def reads(self):
+        return (self.vt,)
+
+    def writes(self):
+        return (self.bias,)
+
+    def arguments(self, ref):
+        return [_ptr(ref, self.vt, self.vt_offset), *map(str, (self.ld, self.head_step, self.heads, self.p_len, self.s_len)),
+                _ptr(ref, self.bias, self.bias_offset, "uint8_t", const=False)]  # fmt: skip
+
+
+SOFTMAX_CALLS = (c.ITAMaxCall, c.ITAPartialMaxCall, c.ISoftmaxCall)
+"""Cores softmaxes that store their probabilities as u ^ out_xor."""
+
+
+def fold_offset(network: LoweredNetwork, x: str) -> bool:
+    """Make the softmax that writes `x` store it as int8 u - 128 (out_xor 0x80) instead of offsetting
+    it in place afterwards; False if x's producer is no such call. Only for an x whose single
+    reader is the ITA step that wants it offset: the planner (ita_patterns.Planner._pass, "its
+    unsigned input has other readers") drops the step otherwise, as the in-place offset needed too."""
+    writers = [(layer, s, i) for layer in network.layers for s, step in enumerate(layer.steps)
+               for i, call in enumerate(step) if x in call.writes()]  # fmt: skip
+    if len(writers) != 1:
+        return False
+    layer, s, i = writers[0]
+    call = layer.steps[s][i]
+    if layer.engine != CORES or not isinstance(call, SOFTMAX_CALLS) or call.y != x or call.out_xor:
+        return False
+    layer.steps[s] = layer.steps[s][:i] + (replace(call, out_xor=0x80),) + layer.steps[s][i + 1 :]
+    return True
+
+
+def bias_calls(cand: MatmulCandidate, bias: str) -> list[UnsignedBiasCall]:
+    """The run-time bias of every head of an A.V: one call when the heads' V^T blocks are evenly
+    spaced in one tensor (the usual head split), else one per head."""
+    head_bytes = tiles(cand.n) * BIAS_BYTES
+    reads = cand.b_reads
+    step = reads[1].offset - reads[0].offset if len(reads) > 1 else 0
+    if all(r.tensor == reads[0].tensor and r.ld == reads[0].ld and r.offset == reads[0].offset + h * step
+           for h, r in enumerate(reads)):  # fmt: skip
+        return [UnsignedBiasCall(reads[0].tensor, reads[0].offset, reads[0].ld, step, len(reads), cand.n, cand.k, bias, 0)]
+    return [UnsignedBiasCall(r.tensor, r.offset, r.ld, 0, 1, cand.n, cand.k, bias, h * head_bytes) for h, r in enumerate(reads)]
 
 
 # ---------------------------------------------------------------- constants in ITA's layout
@@ -257,15 +316,12 @@ class ItaEngine:
         runtime_bias = None
         if cand.a_prep:
             x = cand.a_reads[0].tensor
-            size = graph.tensor(x).size
+            if not fold_offset(ctx.network, x):
+                prep_steps.append(UnsignedOffsetCall(x, graph.tensor(x).size))
             if not cand.b_const:
                 per_head = tiles(cand.n) * BIAS_BYTES
                 runtime_bias = ctx.new_tensor(f"{cand.name}@ita.rtbias", (cand.batches * per_head,), np.uint8)
-                for h, b_read in enumerate(cand.b_reads):
-                    prep_steps.append(UnsignedPrepCall(x, size if h == 0 else 0, b_read.tensor, b_read.offset, b_read.ld,
-                                                       cand.n, cand.k, runtime_bias, h * per_head))  # fmt: skip
-            else:
-                prep_steps.append(UnsignedPrepCall(x, size, None, 0, 0, 0, 0, None, 0))
+                prep_steps += bias_calls(cand, runtime_bias)
         per_batch = cand.m * cand.n * cand.k
         for h, (a_read, b_read, out) in enumerate(zip(cand.a_reads, cand.b_reads, cand.out_writes)):
             inp = _gather(a_read)

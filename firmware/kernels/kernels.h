@@ -94,22 +94,23 @@ void kernel_residual_requant_lut(const void *a, const void *b, void *out, uint32
                                  uint32_t cores);
 
 /* ------------------------------------------------------------------ softmaxes (softmax.py)
- * Over the last axis of rows x n; results are the unsigned values 0..n_levels-1 as uint8
- * (n_levels <= 256); rows dealt in contiguous blocks. */
+ * Over the last axis of rows x n; results are the unsigned values q = 0..n_levels-1 as uint8
+ * (n_levels <= 256), stored as q ^ out_xor: 0 for the golden's bytes, 0x80 for the int8 q - 128
+ * that ITA's signed A.V step reads (deploy/lowering/ita.py); rows dealt in contiguous blocks. */
 
 /* iSoftmax (I-BERT, softmax.i_softmax). log2 > 0. A row whose y-sum is 0 mod 2^32 (golden
  * error) gives unspecified values. scratch: NULL (the exponentials are computed twice), or
  * cores*n words, core c using words [c*n, (c+1)*n). */
 void kernel_isoftmax_s8u8(const int8_t *in, uint8_t *out, uint32_t rows, uint32_t n, int32_t coeff_a,
                           int32_t coeff_b, int32_t coeff_c, int32_t log2, uint32_t n_levels, uint32_t *scratch,
-                          uint32_t core, uint32_t cores);
+                          uint32_t out_xor, uint32_t core, uint32_t cores);
 /* ITAMax, Deeploy's whole-row variant (softmax.ita_max). */
-void kernel_itamax_s8u8(const int8_t *in, uint8_t *out, uint32_t rows, uint32_t n, uint32_t n_levels, uint32_t core,
-                        uint32_t cores);
+void kernel_itamax_s8u8(const int8_t *in, uint8_t *out, uint32_t rows, uint32_t n, uint32_t n_levels,
+                        uint32_t out_xor, uint32_t core, uint32_t cores);
 /* ITAPartialMax, Deeploy's variant (softmax.ita_partial_max): running max from -128, groups of
  * group_width columns (group_width <= n), numerator (n_levels/2 - 1)*256, n_levels >= 2. */
 void kernel_itapartialmax_s8u8(const int8_t *in, uint8_t *out, uint32_t rows, uint32_t n, uint32_t group_width,
-                               uint32_t n_levels, uint32_t core, uint32_t cores);
+                               uint32_t n_levels, uint32_t out_xor, uint32_t core, uint32_t cores);
 
 /* ------------------------------------------------------------------ normalisations (norm.py)
  * Over the last axis of rows x n; rows dealt in contiguous blocks. */
