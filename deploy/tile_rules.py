@@ -12,10 +12,11 @@ blocks in L1 (row stride = the block's width). Results must not depend on where 
 - row-wise kernels (softmaxes, LayerNorm, RMSNorm) tile whole rows;
 - Gemm (no transposes) tiles rows of A and Y and columns of B, Y and a per-column bias; the
   whole inner dimension stays in one tile (the kernels accumulate in registers);
-- MatMul tiles batches, rows and columns the same way.
+- MatMul tiles batches, rows and columns the same way;
+- the run-time bias of ITA's unsigned A.V tiles by heads.
 
-Calls without a rule here (transpose, gather, im2col, pooling, mean, ITA operand preparation)
-keep reading their operands in place.
+Calls without a rule here (transpose, gather, im2col, pooling, mean, the in-place offset of an
+unsigned ITA operand) keep reading their operands in place.
 """
 
 from __future__ import annotations
