@@ -14,11 +14,11 @@ its `wfi`; a `wfi` can return early (spuriously), so a waiting loop re-checks th
 every driver does (`while (busy) wfi;`). Same ELF, same configuration, same wake-ups.
 """
 
-from bisect import insort
+from bisect import bisect_right, insort
 
 from .hart import HartState
 
-MAX_LATCHED = 1024  # future events kept per hart (the furthest are dropped beyond this)
+MAX_LATCHED = 1024  # future events kept per hart (beyond this the earliest become a spurious wake)
 
 
 def local_time(hart, pc: int) -> int:
@@ -47,13 +47,24 @@ class ClusterEvents:
                 h.state = HartState.RUNNING
             elif h.state is HartState.EXITED:
                 continue
-            elif time <= (poster_now if h is poster else h.cycles):
-                self.past[h.hart_id] = True
             else:
+                now = poster_now if h is poster else h.cycles
                 fut = self.future[h.hart_id]
+                # events latched earlier that lie in the hart's past by now: one "past" flag
+                # stands for them all (a hart that polls instead of sleeping never consumes them)
+                passed = bisect_right(fut, now)
+                if passed:
+                    del fut[:passed]
+                    self.past[h.hart_id] = True
+                if time <= now:
+                    self.past[h.hart_id] = True
+                    continue
                 insort(fut, time)
                 if len(fut) > MAX_LATCHED:
-                    fut.pop()
+                    # keep the latest wake-ups (the ones a driver is waiting for); the earliest
+                    # becomes a spurious wake, which every waiting loop tolerates
+                    fut.pop(0)
+                    self.past[h.hart_id] = True
 
     def wfi(self, hart, now: int) -> bool:
         """`hart` executes wfi and is at local time `now` right after it. Returns True if it must

@@ -198,3 +198,13 @@ def test_register_map_in_memmap_and_header():
         c_name = "ACT_REQUANT" if reg == "ACTIVATION_REQUANT" else reg
         assert d[f"ITA_REG_{c_name}"] == mm.ITA_BASE + 0x20 + 4 * i, reg
     assert len(mm.ITA_JOB_REG_NAMES) == 17
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_wfi_wakes_after_more_polled_transfers_than_events_latched(build, engine):
+    """3000 completions latched and never consumed (polling), then a wfi loop for one more: it
+    must wake (it deadlocked when the latch dropped its newest event)."""
+    cluster, report = run(build("dma/many_events.c"), engine)
+    assert report.exit_code == 0
+    assert np.frombuffer(cluster.read_symbol("last_id"), dtype=np.uint32)[0] == 2 + 3000
+    assert report.dma.transfers == 3001
