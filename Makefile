@@ -38,6 +38,7 @@ test: setup
 bench: setup
 	$(BIN)/python bench/bench_fast.py
 	$(BIN)/python bench/bench_detailed.py
+	$(BIN)/python bench/bench_deploy.py --models mobilebert --modes ita
 
 clean:
 	rm -rf $(BUILD) .pytest_cache
