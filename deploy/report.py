@@ -169,7 +169,7 @@ def format_report(result: DeployResult, options: DeployOptions, title: str, chec
             f"({100 * ita['active_fraction']:.1f}% of the network's cycles, {100 * ita['busy_in_ita_layers']:.1f}% of the "
             f"ITA layers' cycles: {ita['ita_layer_op_per_cycle']:.0f} Op/cycle there); MAC utilisation while busy "
             f"{100 * ita['busy_utilisation']:.1f}% (graph MACs only: {100 * ita['useful_utilisation']:.1f}%); "
-            f"DMA {ita['dma_transfers']} transfers, {ita['dma_bytes']} B; L1 region {ita['region_bytes']} B"
+            f"DMA of all layers {ita['dma_transfers']} transfers, {ita['dma_bytes']} B; ITA's L1 region {ita['region_bytes']} B"
         )
         for note in grouped_notes(ita["notes"]):
             lines.append(f"  {note}")
