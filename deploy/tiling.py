@@ -11,8 +11,9 @@ buffered, and writes the result blocks back (deploy/csrc/deploy_tiles.h has the 
 - `choose_tiles` picks a tile whose slots fit the L1 bytes left free (two slots per operand that
   changes from tile to tile, one for resident operands and scratch): whole rows of columns if
   possible, at least MIN_TILES row tiles so that the DMA overlaps most of the compute.
-- The L1 work region is shared: ITA layers stage their tiles in it too (the ITA driver resets
-  its caches at every call), so it is max(ITA's region, the largest tile set).
+- The L1 work region is shared: ITA layers stage their tiles in it too (the ITA driver starts
+  its slot caches afresh after a tiled call, `dtile_work_epoch`), so it is max(ITA's region, the
+  largest tile set).
 - A call without a rule, or whose smallest tile does not fit, stays as it is (its operands are
   read in place); the TilingReport lists them with the reason.
 """
