@@ -13,10 +13,11 @@ blocks in L1 (row stride = the block's width). Results must not depend on where 
 - Gemm (no transposes) tiles rows of A and Y and columns of B, Y and a per-column bias; the
   whole inner dimension stays in one tile (the kernels accumulate in registers);
 - MatMul tiles batches, rows and columns the same way;
-- the run-time bias of ITA's unsigned A.V tiles by heads.
+- the run-time bias of ITA's unsigned A.V tiles by heads;
+- Transpose tiles along the output's first axis.
 
-Calls without a rule here (transpose, gather, im2col, pooling, mean, the in-place offset of an
-unsigned ITA operand) keep reading their operands in place.
+Calls without a rule here (gather, im2col, pooling, mean, the in-place offset of an unsigned ITA
+operand) keep reading their operands in place.
 """
 
 from __future__ import annotations
@@ -227,6 +228,26 @@ def unsigned_bias(call, network) -> TileProblem | str:
                        lambda rows, cols: replace(call, vt_offset=0, head_step=head, heads=rows, bias_offset=0))  # fmt: skip
 
 
+def transpose(call: c.TransposeCall, network) -> TileProblem | str:
+    """Tiles along the output's first axis (input axis k = perm[0]): output rows o0..o0+C-1 are
+    one contiguous block of y, and read the input block x[outer, o0..o0+C-1, inner] (outer rows
+    of C * inner elements, a 2-D transfer). The tile's kernel is the same permutation of that
+    block, with axis k of length C."""
+    shape, k = call.in_shape, call.perm[0]
+    outer, inner = math.prod(shape[:k]), math.prod(shape[k + 1 :])
+    rest = math.prod(shape) // shape[k] if shape[k] else 0
+    unit_in, unit_out = inner * call.elem_size, rest * call.elem_size
+    blocks = (
+        Block(call.x, LOAD, unit_in, shape[k] * unit_in, rows=outer),
+        Block(call.y, STORE, unit_out, unit_out, rows=1),
+    )
+
+    def make(rows: int, cols: int) -> c.TransposeCall:
+        return replace(call, in_shape=(*shape[:k], cols, *shape[k + 1 :]))
+
+    return TileProblem(1, 1, shape[k], blocks, make, col_quantum=1)
+
+
 RULES: dict[type, Rule] = {
     c.RequantShiftCall: requant_shift,
     c.AddCall: add,
@@ -241,6 +262,7 @@ RULES: dict[type, Rule] = {
     c.RMSNormCall: rms_norm,
     c.GemmCall: gemm,
     c.MatMulCall: matmul,
+    c.TransposeCall: transpose,
     UnsignedBiasCall: unsigned_bias,
 }
 

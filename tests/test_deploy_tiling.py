@@ -2,7 +2,7 @@
 deploy/csrc/deploy_tiles.c), end to end on the simulator:
 
 - with the activations forced to L2 and a small L1, every conformance network and a synthetic
-  graph (Gemm with each bias layout, batched MatMul, norms, softmaxes) run in many tiles (last
+  graph (Gemm with each bias layout, batched MatMul, norms, softmaxes, transposes) run in many tiles (last
   tiles partial, GEMM columns split) and still equal their reference bit for bit, in strict mode
   (a kernel that read a slot before its DMA transfer completed would stop the run);
 - the bytes the DMA moves per layer equal what the plan predicts;
@@ -49,6 +49,8 @@ def test_conformance_network_through_small_l1(network, tmp_path):
     tiled = _tiled_calls(result)
     assert tiled, "nothing was tiled"
     assert all(call.l1_bytes <= SMALL_L1.l1_budget for call in tiled)
+    if network == "Kernels/Integer/Attention":  # head split and merge: transposes through L1 too
+        assert sum(call.kernel_name() == "kernel_transpose" for call in tiled) >= 2
     _check_dma_accounting(result)
 
 
