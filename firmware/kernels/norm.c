@@ -2,6 +2,7 @@
  * (rows dealt in contiguous blocks) and the element-wise iNoNorm (contiguous element blocks). */
 #include "kernels.h"
 #include "kernels_common.h"
+#include "requant_common.h"
 
 #define ALWAYS_INLINE static inline __attribute__((always_inline))
 
@@ -100,12 +101,10 @@ void kernel_inonorm_s8(const int8_t *in, const int8_t *weights, uint32_t w_len, 
     uint32_t first, last;
     kernel_share(size, core, cores, &first, &last);
     if (first >= last) return;
-    const uint32_t w_step = w_len > 1, b_step = b_len > 1, shift = log2d > 31 ? 31 : log2d;
-    uint32_t i = first, wi = w_step ? first % w_len : 0, bi = b_step ? first % b_len : 0;
+    const uint32_t w_step = w_len > 1, b_step = b_len > 1, shift = requant_shift_amount(log2d);
+    uint32_t i = first, wi = param_index(first, w_len), bi = param_index(first, b_len);
     while (i < last) {
-        uint32_t n = last - i;
-        if (w_step && n > w_len - wi) n = w_len - wi;
-        if (b_step && n > b_len - bi) n = b_len - bi;
+        const uint32_t n = param_run(last - i, w_len, wi, b_len, bi);
         const int8_t *x = in + i, *w = weights + wi;
         const int32_t *b = bias + bi;
         if (w_step && b_step) no_norm_run(x, w, 1, b, 1, out + i, n, (uint32_t)mul, shift);
@@ -113,7 +112,7 @@ void kernel_inonorm_s8(const int8_t *in, const int8_t *weights, uint32_t w_len, 
         else if (b_step) no_norm_run(x, w, 0, b, 1, out + i, n, (uint32_t)mul, shift);
         else no_norm_run(x, w, 0, b, 0, out + i, n, (uint32_t)mul, shift);
         i += n;
-        if (w_step && (wi += n) == w_len) wi = 0;
-        if (b_step && (bi += n) == b_len) bi = 0;
+        wi = param_index_after(wi, n, w_len);
+        bi = param_index_after(bi, n, b_len);
     }
 }

@@ -1,6 +1,6 @@
 /* The requantization step of the RequantShift kernels (not part of the kernel API):
  * clip(int32(x*mul + add + 2^(log2d-1)) >> log2d, lo, hi), modulo-2^32 arithmetic; the shift
- * clamp is shared with the fused residual kernel's iNoNorm. */
+ * clamp is shared with iNoNorm and the fused residual kernel's iNoNorm. */
 #ifndef REQUANT_COMMON_H
 #define REQUANT_COMMON_H
 

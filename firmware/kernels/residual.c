@@ -8,6 +8,7 @@
  * bias's index wraps (once per row for per-feature parameters), so the element loop has no
  * counters. */
 #include "kernels.h"
+#include "kernels_common.h"
 #include "requant_common.h"
 
 #define ALWAYS_INLINE static inline __attribute__((always_inline))
@@ -62,18 +63,16 @@ void kernel_residual_requant_lut(const void *a, const void *b, void *out, uint32
         return;
     }
     const uint32_t w_step = w_len > 1, b_step = b_len > 1, shift = requant_shift_amount(norm_log2d);
-    uint32_t i = first, wi = w_step ? first % w_len : 0, bi = b_step ? first % b_len : 0;
+    uint32_t i = first, wi = param_index(first, w_len), bi = param_index(first, b_len);
     while (i < last) {
-        uint32_t n = last - i;
-        if (w_step && n > w_len - wi) n = w_len - wi;
-        if (b_step && n > b_len - bi) n = b_len - bi;
+        const uint32_t n = param_run(last - i, w_len, wi, b_len, bi);
         const int32_t *w = norm_w + wi, *bias = norm_b + bi;
         if (w_step && b_step)
             residual_run(pa + i, pb + i, o + i, n, &t, 1, w, 1, bias, 1, shift);
         else
             residual_run(pa + i, pb + i, o + i, n, &t, 1, w, w_step, bias, b_step, shift);
         i += n;
-        if (w_step && (wi += n) == w_len) wi = 0;
-        if (b_step && (bi += n) == b_len) bi = 0;
+        wi = param_index_after(wi, n, w_len);
+        bi = param_index_after(bi, n, b_len);
     }
 }
