@@ -30,16 +30,13 @@ from pathlib import Path
 
 import numpy as np
 
+from deploy.c_types import ctype
 from deploy.lowering import LoweredNetwork
 from deploy.lowering.calls import COMPUTE_CORES, CORE0, DM_CORE
 from deploy.memory import ARENA, CONST, INPUT, L1, MemoryPlan, nbytes
 from deploy.tiling import TiledCall
 from deploy.tiling_codegen import tile_loop, tile_plan
 
-CTYPES = {
-    "int8": "int8_t", "uint8": "uint8_t", "int16": "int16_t", "uint16": "uint16_t",
-    "int32": "int32_t", "uint32": "uint32_t", "int64": "int64_t", "uint64": "uint64_t",
-}  # fmt: skip
 INLINE_ELEMENTS = 64
 WIDE_INLINE_ELEMENTS = 4096
 """Arrays up to INLINE_ELEMENTS elements (WIDE_INLINE_ELEMENTS for elements wider than a byte) are
@@ -50,10 +47,6 @@ BYTES_PER_LINE = 40
 GUARDS = {COMPUTE_CORES: "core < cores", CORE0: "core == 0", DM_CORE: "core == cores"}
 """The condition under which a hart makes a call, by KernelCall.runs_on (`core` is the hart index;
 the DMA core's index is `cores`)."""
-
-
-def ctype(dtype) -> str:
-    return CTYPES[str(np.dtype(dtype))]
 
 
 def comment(text: str) -> str:

@@ -209,16 +209,14 @@ def choose_tiles(problem: TileProblem, budget: int, in_l1: frozenset[str] = froz
     return best
 
 
-def _needs_tiling(call: c.KernelCall, network: LoweredNetwork, plan: MemoryPlan) -> bool:
-    """True if the call touches L2: a constant, or an activation when the plan put them in L2."""
-    for name in (*call.reads(), *call.writes()):
-        if plan.locations[name].kind == CONST or plan.placement != L1:
-            return True
-    return False
-
-
-def _home_in_l1(name: str, network: LoweredNetwork, plan: MemoryPlan) -> bool:
+def _home_in_l1(name: str, plan: MemoryPlan) -> bool:
+    """Constants are in L2; activations where the plan put them all."""
     return plan.locations[name].kind != CONST and plan.placement == L1
+
+
+def _needs_tiling(call: c.KernelCall, plan: MemoryPlan) -> bool:
+    """True if the call touches L2."""
+    return not all(_home_in_l1(name, plan) for name in (*call.reads(), *call.writes()))
 
 
 def tile_call(call: c.KernelCall, network: LoweredNetwork, plan: MemoryPlan, budget: int) -> TiledCall | str:
@@ -231,7 +229,7 @@ def tile_call(call: c.KernelCall, network: LoweredNetwork, plan: MemoryPlan, bud
     missing -= {block.tensor for block in problem.blocks}
     if missing:
         return f"the tiling rule has no block for '{min(missing)}' (internal error)"
-    in_l1 = frozenset(b.tensor for b in problem.blocks if _home_in_l1(b.tensor, network, plan))
+    in_l1 = frozenset(b.tensor for b in problem.blocks if _home_in_l1(b.tensor, plan))
     if any(b.tensor in in_l1 and b.cols is None for b in problem.blocks):
         problem = replace(problem, col_quantum=0)
     choice = choose_tiles(problem, budget, in_l1)
@@ -257,7 +255,7 @@ def tile_network(network: LoweredNetwork, plan: MemoryPlan, budget: int) -> Tili
         for step in layer.steps:
             new_step = []
             for call in step:
-                if call.runs_on != c.COMPUTE_CORES or not _needs_tiling(call, network, plan):
+                if call.runs_on != c.COMPUTE_CORES or not _needs_tiling(call, plan):
                     new_step.append(call)
                     continue
                 tiled = tile_call(call, network, plan, budget)

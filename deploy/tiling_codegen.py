@@ -15,15 +15,12 @@ and column tiles may be smaller), chosen by the tile's row and column index.
 
 from __future__ import annotations
 
-import numpy as np
-
+from deploy.c_types import ctype
 from deploy.lowering.calls import Ref
-from deploy.tiling import IN_PLACE, RESIDENT, SCRATCH, STORE, TiledCall
+from deploy.tiling import IN_PLACE, LOAD, RESIDENT, SCRATCH, STORE, TiledCall
 
 WORK = "network_l1_work"
-ROLE_NAMES = {"load": "DTILE_LOAD", STORE: "DTILE_STORE", RESIDENT: "DTILE_RESIDENT", SCRATCH: "DTILE_SCRATCH"}
-CTYPES = {"int8": "int8_t", "uint8": "uint8_t", "int16": "int16_t", "uint16": "uint16_t", "int32": "int32_t",
-          "uint32": "uint32_t", "int64": "int64_t", "uint64": "uint64_t"}  # fmt: skip
+ROLE_NAMES = {LOAD: "DTILE_LOAD", STORE: "DTILE_STORE", RESIDENT: "DTILE_RESIDENT", SCRATCH: "DTILE_SCRATCH"}
 
 
 def tile_plan(call: TiledCall, symbol: str, ref: Ref) -> list[str]:
@@ -53,7 +50,7 @@ def _slot_ref(call: TiledCall, network, home: Ref) -> Ref:
     pointers = {}
     for slot in call.slots:
         block = slot.block
-        ctype = CTYPES[str(np.dtype(network.tensors[block.tensor].dtype))]
+        c_type = ctype(network.tensors[block.tensor].dtype)
         if slot.role == IN_PLACE:
             terms = [str(block.offset)] if block.offset else []
             if block.batch_step:
@@ -63,7 +60,7 @@ def _slot_ref(call: TiledCall, network, home: Ref) -> Ref:
             where = f"(uint8_t *){home(block.tensor)}" + "".join(f" + {term}" for term in terms)
         else:
             where = f"{WORK} + {slot.offset}" + (f" + s * {slot.bytes}" if slot.count == 2 else "")
-        pointers.setdefault(block.tensor, f"(({ctype} *)({where}))")
+        pointers.setdefault(block.tensor, f"(({c_type} *)({where}))")
     return pointers.__getitem__
 
 
