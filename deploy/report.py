@@ -183,7 +183,7 @@ def memory_use(result: DeployResult, options: DeployOptions) -> dict:
     plan, network = result.built.plan, result.network
     ita = network.ita_region.bytes if network.ita_region else 0
     tiles = network.tiling.work_bytes if network.tiling else 0
-    work = max(ita, tiles)
+    work = network.work_region_bytes
     l1 = options.l1_kib * 1024
     stacks = (options.cores + 1) * options.stack_bytes
     return {

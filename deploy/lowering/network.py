@@ -81,6 +81,11 @@ class LoweredNetwork:
     def macs(self) -> int:
         return sum(layer.macs for layer in self.layers)
 
+    @property
+    def work_region_bytes(self) -> int:
+        """The L1 work region: ITA layers and the cores' tiled calls use it one layer at a time."""
+        return max(self.ita_region.bytes if self.ita_region else 0, self.tiling.work_bytes if self.tiling else 0)
+
     def root(self, name: str) -> tuple[str, int]:
         """(tensor that owns the bytes, byte offset) of a possibly viewed tensor."""
         offset = 0
